@@ -1,0 +1,99 @@
+"""Mini-batch iterators over in-memory tensors.
+
+Batches are drawn by index from whole tensors (no per-sample collation), which
+is what keeps an epoch of a small MLP from being dominated by Python overhead.
+
+Training rows carry ``y`` of shape ``(n, 2)``: column 0 the encoded class
+(``-1`` = unlabeled), column 1 the domain (0 = source, 1 = target).
+"""
+import math
+
+import torch
+
+LABEL, DOMAIN = 0, 1
+
+
+def _as_tensor(data):
+    return data if isinstance(data, torch.Tensor) else torch.as_tensor(data)
+
+
+def _draw(n_rows, n_draws, generator):
+    """``n_draws`` indices into ``range(n_rows)`` from successive permutations.
+
+    Every row appears once before any appears twice, so resampling the smaller
+    domain is as even as possible.
+    """
+    n_perms = math.ceil(n_draws / n_rows)
+    perms = [torch.randperm(n_rows, generator=generator) for _ in range(n_perms)]
+    return torch.cat(perms)[:n_draws]
+
+
+class BalancedDomainBatches:
+    """Training batches of half source, half target rows (the paper's recipe).
+
+    One epoch is one pass over the larger domain; the smaller one is resampled
+    to match. With no target rows it degrades to shuffled source batches.
+
+    Parameters
+    ----------
+    dataset : skorch Dataset
+        ``dataset.X`` the inputs, ``dataset.y`` the ``(n, 2)`` label/domain array.
+    batch_size : int
+        Rows per batch, source and target together.
+    seed : int
+        Seed of the shuffling generator, so batches repeat with the seed.
+    """
+
+    def __init__(self, dataset, batch_size, seed=0):
+        self.X = _as_tensor(dataset.X)
+        self.y = _as_tensor(dataset.y)
+        self.batch_size = int(batch_size)
+        self.generator = torch.Generator().manual_seed(int(seed))
+        is_target = self.y[:, DOMAIN] == 1
+        self.source_rows = torch.nonzero(~is_target).flatten()
+        self.target_rows = torch.nonzero(is_target).flatten()
+
+    @property
+    def adapting(self):
+        return len(self.target_rows) > 0
+
+    def _half(self):
+        return max(1, self.batch_size // 2)
+
+    def __len__(self):
+        if not self.adapting:
+            return math.ceil(len(self.source_rows) / self.batch_size)
+        larger = max(len(self.source_rows), len(self.target_rows))
+        return math.ceil(larger / self._half())
+
+    def __iter__(self):
+        if not self.adapting:
+            order = self.source_rows[torch.randperm(len(self.source_rows),
+                                                    generator=self.generator)]
+            for batch_rows in order.split(self.batch_size):
+                yield self.X[batch_rows], self.y[batch_rows]
+            return
+        half, n_batches = self._half(), len(self)
+        source = self.source_rows[_draw(len(self.source_rows), n_batches * half,
+                                        self.generator)].view(n_batches, half)
+        target = self.target_rows[_draw(len(self.target_rows), n_batches * half,
+                                        self.generator)].view(n_batches, half)
+        for batch_rows in torch.cat([source, target], dim=1):
+            yield self.X[batch_rows], self.y[batch_rows]
+
+
+class SequentialBatches:
+    """Evaluation batches: consecutive slices, in order, no copies of the set."""
+
+    def __init__(self, dataset, batch_size):
+        self.X = _as_tensor(dataset.X)
+        self.y = None if dataset.y is None else _as_tensor(dataset.y)
+        self.batch_size = int(batch_size)
+
+    def __len__(self):
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self):
+        for start in range(0, len(self.X), self.batch_size):
+            stop = start + self.batch_size
+            yield self.X[start:stop], (None if self.y is None else self.y[start:stop])

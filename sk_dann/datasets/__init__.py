@@ -1,0 +1,5 @@
+"""Data sets for domain adaptation: the embedded default, loaders, toys."""
+from ._moons import make_domain_moons
+from ._office_caltech import OFFICE_CALTECH_DOMAINS, load_office_caltech
+
+__all__ = ["OFFICE_CALTECH_DOMAINS", "load_office_caltech", "make_domain_moons"]

@@ -1,0 +1,372 @@
+"""``DANNClassifier``: domain-adversarial training as a scikit-learn classifier."""
+import copy
+import math
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from .callbacks import ProgressLRScheduler, ReversalScheduler
+from .domains import append_unlabeled, target_mask, unlabeled_mask
+from .net import DANNNet
+from .networks import ACTIVATIONS, build_dann_module
+from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
+
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+
+
+class NoTargetDataWarning(UserWarning):
+    """``fit`` got no target rows, so it trained without adaptation."""
+
+
+class DANNClassifier(ClassifierMixin, BaseEstimator):
+    """Domain-adversarial neural network classifier (Ganin et al., JMLR 2016).
+
+    Learns features that predict the class on the labeled source domain and
+    that a domain classifier, trained against them through a gradient
+    reversal layer, cannot tell apart between source and target.
+
+    Parameters
+    ----------
+    feature_extractor : torch.nn.Module or None, default=None
+        ``G_f``. ``None`` builds an MLP with ``hidden_layer_sizes`` on 2-D
+        input. A module is used as given (deep-copied at each ``fit``); its
+        output is flattened per row and feeds both heads.
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Layer widths of the default feature extractor.
+    domain_hidden_layer_sizes : tuple of int, default=(256,)
+        Hidden widths of the domain head ``G_d``, which ends in one logit.
+    activation : {"relu", "tanh", "sigmoid", "elu"}, default="relu"
+    dropout : float, default=0.0
+        Dropout after each hidden layer of the default networks.
+    lambda_max : float, default=1.0
+        Final strength of the reversed domain gradient. ``0`` trains the
+        same network with no adaptation (the source-only baseline).
+    lambda_schedule : {"ramp", "constant"} or callable, default="ramp"
+        ``"ramp"``: ``lambda = lambda_max * (2 / (1 + exp(-10 p)) - 1)``, with
+        ``p`` the training progress in [0, 1]. A callable maps ``p`` to the
+        factor.
+    lr : float, default=0.01
+        Initial learning rate ``mu0``.
+    lr_schedule : {"annealed", "constant"} or callable, default="annealed"
+        ``"annealed"``: ``lr = mu0 / (1 + 10 p) ** 0.75``.
+    optimizer : {"sgd", "adam"} or torch.optim.Optimizer subclass, default="sgd"
+    momentum : float, default=0.9
+        Momentum of SGD (ignored by other optimizers).
+    weight_decay : float, default=0.0
+    batch_size : int, default=64
+        Rows per training batch: half source, half target (the smaller
+        domain is resampled). One epoch is one pass over the larger domain.
+    max_epochs : int, default=100
+    device : str or torch.device, default="auto"
+        ``"auto"`` trains on CUDA when available, else on the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch order and dropout. Fitting uses
+        its own RNG state; the global torch RNG is left as it was.
+    verbose : int, default=0
+        ``>0`` prints a table of the per-epoch history.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels (never the ``-1`` unlabeled marker).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Set when ``X`` has string column names.
+    net_ : sk_dann.net.DANNNet
+        The fitted skorch net.
+    history_ : skorch.History
+        Per epoch: ``train_loss``, ``label_loss``, ``domain_loss``,
+        ``domain_acc`` (near 0.5 means domain-invariant features),
+        ``lambda``, ``lr``, ``dur``.
+    device_ : str
+        The device the model was trained on.
+
+    Examples
+    --------
+    >>> from sk_dann import DANNClassifier
+    >>> from sk_dann.datasets import make_domain_moons
+    >>> Xs, ys, Xt, yt = make_domain_moons(random_state=0)
+    >>> clf = DANNClassifier(random_state=0).fit(Xs, ys, X_target=Xt)
+    >>> clf.predict(Xt).shape
+    (300,)
+    """
+
+    def __init__(self, feature_extractor=None, hidden_layer_sizes=(256,),
+                 domain_hidden_layer_sizes=(256,), activation="relu", dropout=0.0,
+                 lambda_max=1.0, lambda_schedule="ramp", lr=0.01,
+                 lr_schedule="annealed", optimizer="sgd", momentum=0.9,
+                 weight_decay=0.0, batch_size=64, max_epochs=100, device="auto",
+                 random_state=None, verbose=0):
+        self.feature_extractor = feature_extractor
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.domain_hidden_layer_sizes = domain_hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.lambda_max = lambda_max
+        self.lambda_schedule = lambda_schedule
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fit -------------------------------------------------------------------
+    def fit(self, X, y, X_target=None, sample_domain=None):
+        """Fit on labeled source rows and unlabeled target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source rows, or packed source and target rows.
+        y : array-like of shape (n_samples,)
+            Class labels; ``-1`` marks an unlabeled (target) row.
+        X_target : array-like of shape (n_target, n_features), default=None
+            Unlabeled target rows, if not packed into ``X``.
+        sample_domain : array-like of int, default=None
+            Domain of each row of ``X``: positive = a source domain, negative =
+            a target domain. Needed only for labeled target rows or several
+            source domains. Routed by scikit-learn's metadata routing
+            (``set_fit_request(sample_domain=True)``) when it is enabled.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X_all, codes, is_target = self._validate_training_data(
+            X, y, X_target, sample_domain)
+        if not is_target.any() and self.lambda_max != 0:
+            warnings.warn(
+                "fit got no target rows (no X_target and no y == -1), so it "
+                "trains a source-only classifier without domain adaptation. "
+                "Pass X_target=..., or pack target rows into X with y == -1.",
+                NoTargetDataWarning, stacklevel=2)
+        y_net = np.stack([codes, is_target.astype(np.int64)], axis=1)
+
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self.device_ = self._resolve_device()
+        with _seeded_torch(seed, self.device_):
+            module = build_dann_module(
+                _copy_module(self.feature_extractor), self.n_features_in_,
+                len(self.classes_), torch.as_tensor(X_all[:1]),
+                hidden_layer_sizes=self.hidden_layer_sizes,
+                domain_hidden_layer_sizes=self.domain_hidden_layer_sizes,
+                activation=self.activation, dropout=self.dropout)
+            self.net_ = self._build_net(module, seed)
+            self.net_.fit(X_all, y_net)
+        self.history_ = self.net_.history
+        return self
+
+    def _build_net(self, module, seed):
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        optimizer_params = {"optimizer__weight_decay": self.weight_decay}
+        if optimizer is torch.optim.SGD:
+            optimizer_params["optimizer__momentum"] = self.momentum
+        return DANNNet(
+            module,
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__seed=seed,
+            iterator_valid__batch_size=max(1024, self.batch_size),
+            device=self.device_,
+            verbose=self.verbose,
+            callbacks=[
+                ("reversal", ReversalScheduler(
+                    self.lambda_max,
+                    resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
+                                     "lambda_schedule"))),
+                ("lr_schedule", ProgressLRScheduler(
+                    resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule"))),
+            ],
+            **optimizer_params,
+        )
+
+    def _check_params(self):
+        def positive_int(name):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+
+        def non_negative(name):
+            value = getattr(self, name)
+            if (not isinstance(value, numbers.Real) or isinstance(value, bool)
+                    or not math.isfinite(value) or value < 0):
+                raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
+
+        positive_int("batch_size")
+        positive_int("max_epochs")
+        for name in ("lambda_max", "lr", "momentum", "weight_decay", "dropout"):
+            non_negative(name)
+        if self.lr == 0:
+            raise ValueError("lr must be > 0; got 0.")
+        if self.dropout >= 1:
+            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
+        for name in ("hidden_layer_sizes", "domain_hidden_layer_sizes"):
+            sizes = getattr(self, name)
+            if not all(isinstance(s, numbers.Integral) and s > 0 for s in np.ravel(sizes)):
+                raise ValueError(f"{name} must be a tuple of positive integers; got {sizes!r}.")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation={self.activation!r} is not supported; "
+                             f"use one of {sorted(ACTIVATIONS)}.")
+        if not (self.optimizer in OPTIMIZERS or (
+                isinstance(self.optimizer, type)
+                and issubclass(self.optimizer, torch.optim.Optimizer))):
+            raise ValueError(f"optimizer={self.optimizer!r} is not supported; use "
+                             f"one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer class.")
+        if self.feature_extractor is not None and not isinstance(
+                self.feature_extractor, torch.nn.Module):
+            raise TypeError("feature_extractor must be None or a torch.nn.Module; "
+                            f"got {type(self.feature_extractor).__name__}.")
+        resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES, "lambda_schedule")
+        resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
+
+    def _validate_training_data(self, X, y, X_target, sample_domain):
+        """Check inputs; return stacked X, encoded labels and the target mask."""
+        X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=self._allow_nd(),
+                             y_numeric=False)
+        is_target = target_mask(y, sample_domain)
+        if X_target is not None:
+            if sample_domain is not None:
+                raise ValueError(
+                    "Pass target rows either as X_target or marked by "
+                    "sample_domain in packed X, not both.")
+            X_target = self._validate_target(X_target, X)
+            X = np.concatenate([X, X_target])
+            y = append_unlabeled(y, len(X_target))
+            is_target = np.concatenate([is_target, np.ones(len(X_target), dtype=bool)])
+
+        labeled = ~unlabeled_mask(y)
+        if not labeled.any():
+            raise ValueError(
+                "No labeled rows: every y is -1 (the unlabeled-target marker). "
+                "DANN needs labeled source rows; pass their labels in y.")
+        if is_target.all():
+            raise ValueError(
+                "No source rows: sample_domain marks every row as target (< 0). "
+                "Source domains use positive sample_domain values.")
+        y_labeled = y[labeled]
+        check_classification_targets(y_labeled)
+        encoder = LabelEncoder().fit(y_labeled)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"y has 1 class ({encoder.classes_[0]!r}) among its labeled "
+                "rows; a classifier needs at least 2 classes.")
+        self.classes_ = encoder.classes_
+        codes = np.full(len(y), -1, dtype=np.int64)
+        codes[labeled] = encoder.transform(y_labeled)
+        return X, codes, is_target
+
+    def _validate_target(self, X_target, X):
+        n_rows = X_target.shape[0] if hasattr(X_target, "shape") else len(X_target)
+        if n_rows == 0:
+            raise ValueError(
+                "X_target has 0 rows. Pass X_target=None to train without "
+                "adaptation, or give it the unlabeled target rows.")
+        X_target = check_array(X_target, dtype=np.float32, allow_nd=self._allow_nd(),
+                               input_name="X_target")
+        if X_target.shape[1:] != X.shape[1:]:
+            raise ValueError(
+                f"X_target has {X_target.shape[1:]} features per row but X has "
+                f"{X.shape[1:]}; source and target must share the same feature "
+                "columns in the same order.")
+        return X_target
+
+    def _allow_nd(self):
+        return self.feature_extractor is not None
+
+    def _resolve_device(self):
+        if isinstance(self.device, str) and self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        device = torch.device(self.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} but CUDA is not available; "
+                             "use device='auto' or 'cpu'.")
+        return str(device)
+
+    # -- inference ----------------------------------------------------------
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=np.float32,
+                             allow_nd=self._allow_nd())
+
+    def decision_function(self, X):
+        """Class logits of ``X``, shape (n_samples, n_classes)."""
+        return self.net_.evaluate(self._validate_X(X), "label_logits")
+
+    def predict_proba(self, X):
+        """Class probabilities of ``X``, shape (n_samples, n_classes)."""
+        logits = self.decision_function(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted class of each row of ``X`` (no domain information needed)."""
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+    def transform(self, X):
+        """The learned features ``G_f(X)``, shape (n_samples, n_features_out)."""
+        return self.net_.evaluate(self._validate_X(X), "features")
+
+    def predict_domain_proba(self, X):
+        """Probability that each row comes from the target domain."""
+        logits = self.net_.evaluate(self._validate_X(X), "domain_logits")
+        return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+
+    def predict_domain(self, X):
+        """Domain the domain head assigns to each row: 0 source, 1 target."""
+        return (self.predict_domain_proba(X) > 0.5).astype(np.int64)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on the labeled rows of ``(X, y)``; rows with ``y == -1`` are skipped.
+
+        On packed data this is the accuracy on held-out labeled (source) rows,
+        which is what ``GridSearchCV``'s default scoring then maximises.
+        """
+        y = np.asarray(y)
+        labeled = ~unlabeled_mask(y)
+        if not labeled.any():
+            raise ValueError(
+                "score needs labeled rows, but every y is -1. To rank models "
+                "without target labels, use a scorer from sk_dann.model_selection.")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[labeled]
+        return accuracy_score(y[labeled], self.predict(_safe_indexing(X, labeled)),
+                              sample_weight=sample_weight)
+
+
+def _copy_module(module):
+    """A fresh copy of a user module, so refits never start from fitted weights."""
+    return None if module is None else copy.deepcopy(module)
+
+
+class _seeded_torch:
+    """Seed torch for one fit without touching the caller's global RNG state."""
+
+    def __init__(self, seed, device):
+        self.seed = seed
+        devices = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
+        self._fork = torch.random.fork_rng(devices=devices)
+
+    def __enter__(self):
+        self._fork.__enter__()
+        torch.manual_seed(self.seed)
+        return self
+
+    def __exit__(self, *exc):
+        return self._fork.__exit__(*exc)

@@ -1,0 +1,127 @@
+"""The skorch net that trains a :class:`~sk_dann.networks.DANNModule`.
+
+Only skorch's overridable steps are changed: the loss (label loss on labeled
+rows, domain loss on all rows), the iterators (balanced source/target batches)
+and the bookkeeping of training progress that the schedules read. skorch's
+loop, callbacks, history and persistence are kept as they are.
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch import NeuralNet
+from skorch.callbacks import PassthroughScoring
+from skorch.utils import to_device, to_tensor
+
+from .batching import DOMAIN, LABEL, BalancedDomainBatches, SequentialBatches
+from .callbacks import StopOnDivergence
+
+
+class DANNLoss(torch.nn.Module):
+    """Returns ``(label_loss, domain_loss)`` for one batch.
+
+    The label loss is the cross-entropy averaged over the labeled rows only
+    (``y[:, 0] >= 0``); the domain loss is a binary cross-entropy on the
+    domain logit, averaged over all rows. Masking by arithmetic rather than
+    boolean indexing keeps the step free of device-to-host syncs.
+    """
+
+    def forward(self, y_pred, y_true):
+        class_logits, domain_logits = y_pred
+        labels, domains = y_true[:, LABEL], y_true[:, DOMAIN]
+        labeled = (labels >= 0).to(class_logits.dtype)
+        per_row = F.cross_entropy(class_logits, labels.clamp(min=0), reduction="none")
+        label_loss = (per_row * labeled).sum() / labeled.sum().clamp(min=1.0)
+        domain_loss = F.binary_cross_entropy_with_logits(
+            domain_logits, domains.to(domain_logits.dtype))
+        return label_loss, domain_loss
+
+
+class DANNNet(NeuralNet):
+    """skorch ``NeuralNet`` for domain-adversarial training.
+
+    ``X`` is the stacked source and target inputs; ``y`` an ``(n, 2)`` integer
+    array: encoded class (``-1`` = unlabeled) and domain (0 source, 1 target).
+    The module must return ``(class_logits, domain_logits)`` and expose a
+    ``reversal`` layer, as :class:`~sk_dann.networks.DANNModule` does.
+
+    History keys per epoch: ``train_loss``, ``label_loss``, ``domain_loss``,
+    ``domain_acc`` (domain-head accuracy on training batches), and, with the
+    schedule callbacks, ``lambda`` and ``lr``.
+    """
+
+    def __init__(self, module, criterion=DANNLoss, *args,
+                 iterator_train=BalancedDomainBatches,
+                 iterator_valid=SequentialBatches, train_split=None, **kwargs):
+        super().__init__(module, criterion, *args, iterator_train=iterator_train,
+                         iterator_valid=iterator_valid, train_split=train_split,
+                         **kwargs)
+
+    @property
+    def _default_callbacks(self):
+        return super()._default_callbacks + [
+            ("label_loss", PassthroughScoring(name="label_loss", on_train=True)),
+            ("domain_loss", PassthroughScoring(name="domain_loss", on_train=True)),
+            ("domain_acc", PassthroughScoring(name="domain_acc", on_train=True,
+                                              lower_is_better=False)),
+            ("stop_on_divergence", StopOnDivergence()),
+        ]
+
+    # -- training progress, read by the schedule callbacks -----------------
+    def initialize(self):
+        self.train_steps_done_ = 0
+        self.batches_per_epoch_ = 0
+        self.adapting_ = True
+        return super().initialize()
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        if training:
+            self.batches_per_epoch_ = len(iterator)
+            self.adapting_ = getattr(iterator, "adapting", True)
+        return iterator
+
+    def training_progress(self):
+        """Fraction ``p`` in [0, 1] of the planned optimisation steps done."""
+        total = self.max_epochs * self.batches_per_epoch_
+        return min(1.0, self.train_steps_done_ / total) if total else 0.0
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.train_steps_done_ += 1
+
+    # -- the loss ------------------------------------------------------------
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        label_loss, domain_loss = self.criterion_(y_pred, y_true)
+        if not self.adapting_:
+            # No target rows: a plain classifier; the domain head is idle.
+            loss = label_loss
+        else:
+            loss = label_loss + domain_loss
+        if training:
+            self.history.record_batch("label_loss", label_loss.item())
+            if self.adapting_:
+                domain_pred = (y_pred[1] > 0).long()
+                domain_acc = (domain_pred == y_true[:, DOMAIN]).float().mean()
+                self.history.record_batch("domain_loss", domain_loss.item())
+                self.history.record_batch("domain_acc", domain_acc.item())
+        return loss
+
+    # -- inference -----------------------------------------------------------
+    def evaluate(self, X, output="label_logits"):
+        """Run one head of the module over ``X`` in large batches.
+
+        ``output`` is ``"label_logits"``, ``"domain_logits"`` or ``"features"``
+        (a method of the module). Returns a float numpy array.
+        """
+        self.check_is_fitted()
+        head = getattr(self.module_, output)
+        iterator = self.get_iterator(self.get_dataset(X), training=False)
+        self.module_.eval()
+        chunks = []
+        with torch.no_grad():
+            for Xi, _ in iterator:
+                chunks.append(head(to_device(Xi, self.device)).float().cpu())
+        if not chunks:
+            return np.empty((0,), dtype=np.float32)
+        return torch.cat(chunks).numpy()
