@@ -1,0 +1,115 @@
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sk_dann import DANNClassifier, NoTargetDataWarning, pack_domains
+from sk_dann.datasets import make_domain_moons
+
+FAST = dict(max_epochs=5, hidden_layer_sizes=(16,), domain_hidden_layer_sizes=(16,))
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_domain_moons(n_samples=120, random_state=0)
+
+
+def test_same_random_state_gives_identical_predictions(moons):
+    Xs, ys, Xt, _ = moons
+    a = DANNClassifier(random_state=3, **FAST).fit(Xs, ys, X_target=Xt)
+    b = DANNClassifier(random_state=3, **FAST).fit(Xs, ys, X_target=Xt)
+    np.testing.assert_array_equal(a.predict_proba(Xt), b.predict_proba(Xt))
+
+
+def test_fit_leaves_global_torch_rng_alone(moons):
+    Xs, ys, Xt, _ = moons
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    DANNClassifier(random_state=0, **FAST).fit(Xs, ys, X_target=Xt)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_lambda_changes_predictions(moons):
+    Xs, ys, Xt, _ = moons
+    p0 = DANNClassifier(lambda_max=0, random_state=0, **FAST).fit(Xs, ys, X_target=Xt)
+    p1 = DANNClassifier(lambda_max=1, random_state=0, **FAST).fit(Xs, ys, X_target=Xt)
+    assert not np.allclose(p0.predict_proba(Xt), p1.predict_proba(Xt))
+
+
+def test_packed_and_separate_target_are_the_same_fit(moons):
+    Xs, ys, Xt, _ = moons
+    X, y = pack_domains(Xs, ys, Xt)
+    a = DANNClassifier(random_state=1, **FAST).fit(X, y)
+    b = DANNClassifier(random_state=1, **FAST).fit(Xs, ys, X_target=Xt)
+    np.testing.assert_allclose(a.predict_proba(Xt), b.predict_proba(Xt), rtol=1e-6)
+    assert list(a.classes_) == [0, 1]
+
+
+def test_string_labels_and_history_columns(moons):
+    Xs, ys, Xt, _ = moons
+    names = np.array(["cat", "dog"])[ys]
+    clf = DANNClassifier(random_state=0, **FAST).fit(Xs, names, X_target=Xt)
+    assert set(clf.predict(Xt)) <= {"cat", "dog"}
+    assert list(clf.classes_) == ["cat", "dog"]
+    for key in ("label_loss", "domain_loss", "domain_acc", "lambda", "lr"):
+        assert len(clf.history_[:, key]) == FAST["max_epochs"]
+    assert clf.transform(Xt).shape == (len(Xt), 16)
+    assert set(clf.predict_domain(Xt)) <= {0, 1}
+
+
+def test_no_target_warns_and_lambda_zero_does_not(moons, recwarn):
+    Xs, ys, _, _ = moons
+    with pytest.warns(NoTargetDataWarning):
+        DANNClassifier(random_state=0, **FAST).fit(Xs, ys)
+    DANNClassifier(lambda_max=0, random_state=0, **FAST).fit(Xs, ys)
+    assert not [w for w in recwarn if issubclass(w.category, NoTargetDataWarning)]
+
+
+def test_clone_and_pickle_round_trip(moons):
+    Xs, ys, Xt, _ = moons
+    clf = DANNClassifier(random_state=0, **FAST).fit(Xs, ys, X_target=Xt)
+    assert clone(clf).get_params() == clf.get_params()
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict_proba(Xt), clf.predict_proba(Xt))
+
+
+def test_pipeline_scaler_sees_target_rows(moons):
+    Xs, ys, Xt, _ = moons
+    X, y = pack_domains(Xs, ys, Xt + 5.0)
+    pipe = make_pipeline(StandardScaler(), DANNClassifier(random_state=0, **FAST)).fit(X, y)
+    scaler = pipe.named_steps["standardscaler"]
+    np.testing.assert_allclose(scaler.mean_, X.mean(axis=0), rtol=1e-5)
+    assert not np.allclose(scaler.mean_, Xs.mean(axis=0), atol=1.0)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(X_target=np.zeros((0, 2), np.float32)), "0 rows"),
+    (dict(X_target=np.zeros((5, 3), np.float32)), "same feature"),
+    (dict(X_target=np.full((5, 2), np.nan, np.float32)), "NaN"),
+])
+def test_bad_target_input_says_what_is_wrong(moons, bad, message):
+    Xs, ys, _, _ = moons
+    with pytest.raises(ValueError, match=message):
+        DANNClassifier(**FAST).fit(Xs, ys, **bad)
+
+
+def test_bad_labels_say_what_is_wrong(moons):
+    Xs, ys, _, _ = moons
+    with pytest.raises(ValueError, match="No labeled rows"):
+        DANNClassifier(**FAST).fit(Xs, np.full(len(ys), -1))
+    with pytest.raises(ValueError, match="1 class"):
+        DANNClassifier(**FAST).fit(Xs, np.zeros(len(ys), int))
+    with pytest.raises(ValueError, match="NaN"):
+        DANNClassifier(**FAST).fit(np.full_like(Xs, np.nan), ys)
+
+
+def test_score_is_accuracy_on_labeled_rows_only(moons):
+    Xs, ys, Xt, _ = moons
+    X, y = pack_domains(Xs, ys, Xt)
+    clf = DANNClassifier(random_state=0, **FAST).fit(X, y)
+    assert clf.score(X, y) == pytest.approx(np.mean(clf.predict(Xs) == ys))
