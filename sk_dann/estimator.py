@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import _safe_indexing, check_random_state
@@ -26,7 +26,7 @@ class NoTargetDataWarning(UserWarning):
     """``fit`` got no target rows, so it trained without adaptation."""
 
 
-class DANNClassifier(ClassifierMixin, BaseEstimator):
+class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     """Domain-adversarial neural network classifier (Ganin et al., JMLR 2016).
 
     Learns features that predict the class on the labeled source domain and
@@ -264,7 +264,7 @@ class DANNClassifier(ClassifierMixin, BaseEstimator):
         encoder = LabelEncoder().fit(y_labeled)
         if len(encoder.classes_) < 2:
             raise ValueError(
-                f"y has 1 class ({encoder.classes_[0]!r}) among its labeled "
+                f"y has 1 class ({encoder.classes_.tolist()[0]!r}) among its labeled "
                 "rows; a classifier needs at least 2 classes.")
         self.classes_ = encoder.classes_
         codes = np.full(len(y), -1, dtype=np.int64)
@@ -304,33 +304,48 @@ class DANNClassifier(ClassifierMixin, BaseEstimator):
         return validate_data(self, X, reset=False, dtype=np.float32,
                              allow_nd=self._allow_nd())
 
+    def _class_logits(self, X):
+        X = self._validate_X(X)
+        return self.net_.evaluate(X, "label_logits")
+
     def decision_function(self, X):
-        """Class logits of ``X``, shape (n_samples, n_classes)."""
-        return self.net_.evaluate(self._validate_X(X), "label_logits")
+        """Class logits of ``X``: shape (n_samples, n_classes), or (n_samples,)
+        for two classes (logit of ``classes_[1]`` minus that of ``classes_[0]``)."""
+        logits = self._class_logits(X)
+        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
 
     def predict_proba(self, X):
         """Class probabilities of ``X``, shape (n_samples, n_classes)."""
-        logits = self.decision_function(X).astype(np.float64)
+        logits = self._class_logits(X).astype(np.float64)
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
         """Predicted class of each row of ``X`` (no domain information needed)."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        logits = self._class_logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def transform(self, X):
         """The learned features ``G_f(X)``, shape (n_samples, n_features_out)."""
-        return self.net_.evaluate(self._validate_X(X), "features")
+        X = self._validate_X(X)
+        return self.net_.evaluate(X, "features")
 
     def predict_domain_proba(self, X):
         """Probability that each row comes from the target domain."""
-        logits = self.net_.evaluate(self._validate_X(X), "domain_logits")
+        X = self._validate_X(X)
+        logits = self.net_.evaluate(X, "domain_logits")
         return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
 
     def predict_domain(self, X):
         """Domain the domain head assigns to each row: 0 source, 1 target."""
         return (self.predict_domain_proba(X) > 0.5).astype(np.int64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The network computes in float32 whatever the input dtype.
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
 
     def score(self, X, y, sample_weight=None):
         """Accuracy on the labeled rows of ``(X, y)``; rows with ``y == -1`` are skipped.
