@@ -78,6 +78,7 @@ class StopOnDivergence(Callback):
         lr = net.optimizer_.param_groups[0]["lr"]
         raise DivergenceError(
             f"Training diverged: the loss became {value} in epoch {epoch} "
-            f"(lambda={lambda_:.4g}, lr={lr:.4g}). Lower lr or lambda_max, "
+            f"(lambda={lambda_:.4g}, lr={lr:.4g}; initial lr={net.lr:.4g}). "
+            "Lower lr or lambda_max, "
             "or standardise the inputs (e.g. StandardScaler in a Pipeline)."
         )
