@@ -1,0 +1,68 @@
+"""The packed-data convention and sample_domain routing."""
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sk_dann import DANNClassifier, pack_domains
+from sk_dann.datasets import make_domain_moons
+from sk_dann.domains import target_mask, unlabeled_mask
+
+FAST = dict(max_epochs=3, hidden_layer_sizes=(8,), domain_hidden_layer_sizes=(8,),
+            random_state=0)
+
+
+def test_pack_domains_marks_target_rows_and_keeps_frames():
+    Xs = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    Xt = pd.DataFrame({"a": [5.0], "b": [6.0]})
+    X, y = pack_domains(Xs, np.array([0, 1], dtype=np.uint8), Xt)
+    assert isinstance(X, pd.DataFrame) and len(X) == 3
+    assert y.tolist() == [0, 1, -1]
+    _, y_str = pack_domains(Xs, np.array(["a", "b"]), Xt)
+    assert unlabeled_mask(y_str).tolist() == [False, False, True]
+
+
+def test_sample_domain_convention_is_checked():
+    y = np.array([0, 1, -1])
+    assert target_mask(y, np.array([1, 1, -2])).tolist() == [False, False, True]
+    with pytest.raises(ValueError, match="non-zero integers"):
+        target_mask(y, np.array([1, 0, -1]))
+    with pytest.raises(ValueError, match="one entry per row"):
+        target_mask(y, np.array([1, -1]))
+
+
+def test_labeled_target_rows_train_the_label_head():
+    Xs, ys, Xt, yt = make_domain_moons(n_samples=80, random_state=0)
+    X, y = np.concatenate([Xs, Xt]), np.concatenate([ys, yt])
+    domain = np.r_[np.ones(len(Xs), int), -np.ones(len(Xt), int)]
+    clf = DANNClassifier(**FAST).fit(X, y, sample_domain=domain)
+    assert clf.net_.history[-1, "domain_acc"] >= 0  # adapting: target rows present
+    with pytest.raises(ValueError, match="not both"):
+        DANNClassifier(**FAST).fit(X, y, X_target=Xt, sample_domain=domain)
+
+
+def test_sample_domain_is_routed_through_a_pipeline():
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
+    X, y = pack_domains(Xs, ys, Xt)
+    domain = np.where(y == -1, -1, 1)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler(),
+            DANNClassifier(**FAST).set_fit_request(sample_domain=True))
+        pipe.fit(X, y, sample_domain=domain)
+        assert pipe.predict(Xt).shape == (len(Xt),)
+
+
+def test_import_leaves_global_config_alone():
+    assert sklearn.get_config()["enable_metadata_routing"] is False
+
+
+def test_pandas_feature_names_are_kept_and_checked():
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
+    Xs, Xt = pd.DataFrame(Xs, columns=["u", "v"]), pd.DataFrame(Xt, columns=["u", "v"])
+    clf = DANNClassifier(**FAST).fit(Xs, pd.Series(ys), X_target=Xt)
+    assert clf.feature_names_in_.tolist() == ["u", "v"]
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(Xt[["v", "u"]])

@@ -1,0 +1,64 @@
+"""Saved models, devices and what the user sees printed."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from sk_dann import DANNClassifier
+from sk_dann.datasets import make_domain_moons
+
+FAST = dict(max_epochs=3, hidden_layer_sizes=(8,), domain_hidden_layer_sizes=(8,),
+            random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
+    return DANNClassifier(**FAST).fit(Xs, ys, X_target=Xt), Xt
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a CPU-only machine")
+def test_model_saved_from_cuda_loads_on_cpu_only_machine(fitted):
+    clf, Xt = fitted
+    expected = clf.predict_proba(Xt)
+    clone = pickle.loads(pickle.dumps(clf))
+    clone.net_.device = "cuda"  # as if it had been trained on a GPU
+    blob = pickle.dumps(clone)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skorch says it falls back to the CPU
+        loaded = pickle.loads(blob)
+    assert str(loaded.net_.device) == "cpu"
+    np.testing.assert_allclose(loaded.predict_proba(Xt), expected)
+
+
+def test_device_auto_resolves_to_an_available_device(fitted):
+    clf, _ = fitted
+    assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            DANNClassifier(device="cuda", **FAST).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+def test_verbose_prints_epoch_table_and_predict_prints_nothing(capsys):
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=40, random_state=0)
+    clf = DANNClassifier(verbose=1, **FAST).fit(Xs, ys, X_target=Xt)
+    header = capsys.readouterr().out
+    for column in ("epoch", "label_loss", "domain_loss", "domain_acc", "lambda", "lr"):
+        assert column in header
+    clf.predict(Xt)
+    clf.score(Xs, ys)
+    assert capsys.readouterr().out == ""
+    DANNClassifier(verbose=0, **FAST).fit(Xs, ys, X_target=Xt)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_fit_on_gpu_places_model_there_and_predicts_from_numpy():
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
+    clf = DANNClassifier(device="auto", **FAST).fit(Xs, ys, X_target=Xt)
+    assert clf.device_ == "cuda"
+    assert next(clf.net_.module_.parameters()).is_cuda
+    assert clf.predict(Xt).shape == (len(Xt),)
