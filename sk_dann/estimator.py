@@ -146,6 +146,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self
         """
         self._check_params()
+        self.device_ = self._resolve_device()
         X_all, codes, is_target = self._validate_training_data(
             X, y, X_target, sample_domain)
         if not is_target.any() and self.lambda_max != 0:
@@ -157,7 +158,6 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         y_net = np.stack([codes, is_target.astype(np.int64)], axis=1)
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        self.device_ = self._resolve_device()
         with _seeded_torch(seed, self.device_):
             module = build_dann_module(
                 _copy_module(self.feature_extractor), self.n_features_in_,

@@ -1,0 +1,46 @@
+"""README's quickstart and the examples run as written."""
+import re
+import runpy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_quickstart_runs(capsys):
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"## Quickstart\s+```python\n(.*?)```", readme, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
+    accuracy = float(capsys.readouterr().out.strip().splitlines()[-1])
+    assert 0.8 < accuracy <= 1.0
+
+
+def test_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
+def test_example_runs(example):
+    # The examples import the package from this checkout, installed or not.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / example)],
+                            capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "accuracy" in result.stdout
+
+
+def test_main_job_prints_target_accuracy_table(capsys):
+    from sk_dann.__main__ import main
+
+    main(["--max-epochs", "2"])
+    out = capsys.readouterr().out
+    assert "source-only" in out and "DANN" in out
+    assert len(re.findall(r"^[ADW]->[ADW] ", out, re.M)) == 6
