@@ -3,7 +3,8 @@
 Office-Caltech10 GoogLeNet features (shipped with sk_dann), amazon -> webcam.
 The target rows are packed into X with y == -1, so the scaler is fitted on
 source and target rows. GridSearchCV's default score is accuracy on held-out
-*labeled source* rows; see the docs for what that can and cannot tell you.
+*labeled source* rows. For scores that rank models by how they do on the
+target, see docs/model_selection.md and examples/select_without_target_labels.py.
 
     python examples/office_caltech_pipeline.py
 """

@@ -1,7 +1,8 @@
 """Main job: ``python -m sk_dann`` adapts across the embedded Office-Caltech10 pairs.
 
-Fits source-only (``lambda_max=0``) and DANN on every ordered pair of the
-shipped GoogLeNet features and prints the target accuracies. No network and no
+Fits source-only (``lambda_max=0``) and DANN at its default settings on every
+ordered pair of the shipped GoogLeNet features and prints the target
+accuracies (about a minute on 2 CPU cores). No network and no
 external data are needed. Target labels are used only to score.
 """
 import argparse
@@ -16,15 +17,16 @@ from . import DANNClassifier, pack_domains
 from .datasets import OFFICE_CALTECH_DOMAINS, load_office_caltech
 
 
-def run(max_epochs=30, random_state=0):
+def run(max_epochs=None, random_state=0):
     rows = []
     for source, target in itertools.permutations(OFFICE_CALTECH_DOMAINS, 2):
         src, tgt = load_office_caltech(source), load_office_caltech(target)
         X, y = pack_domains(src.X, src.y, tgt.X)
         accuracies = []
-        for lambda_max in (0.0, 1.0):
+        epochs = {} if max_epochs is None else {"max_epochs": max_epochs}
+        for adaptation in ({"lambda_max": 0.0}, {}):  # source-only, then DANN's default
             model = make_pipeline(StandardScaler(), DANNClassifier(
-                lambda_max=lambda_max, max_epochs=max_epochs, random_state=random_state))
+                random_state=random_state, **adaptation, **epochs))
             model.fit(X, y)
             accuracies.append(np.mean(model.predict(tgt.X) == tgt.y))
         rows.append((f"{source[0].upper()}->{target[0].upper()}", *accuracies))
@@ -33,7 +35,8 @@ def run(max_epochs=30, random_state=0):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument("--max-epochs", type=int, default=None,
+                        help="default: DANNClassifier's own (100)")
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
     start = time.perf_counter()

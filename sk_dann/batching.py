@@ -7,6 +7,7 @@ Training rows carry ``y`` of shape ``(n, 2)``: column 0 the encoded class
 (``-1`` = unlabeled), column 1 the domain (0 = source, 1 = target).
 """
 import math
+import warnings
 
 import torch
 
@@ -14,7 +15,17 @@ LABEL, DOMAIN = 0, 1
 
 
 def _as_tensor(data):
-    return data if isinstance(data, torch.Tensor) else torch.as_tensor(data)
+    """A tensor sharing memory with ``data`` where possible (no copy).
+
+    Read-only arrays (memory maps, pandas copy-on-write buffers) are shared
+    too: batches only ever read from them, so torch's warning about
+    non-writable arrays does not apply.
+    """
+    if isinstance(data, torch.Tensor):
+        return data
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.as_tensor(data)
 
 
 def _draw(n_rows, n_draws, generator):

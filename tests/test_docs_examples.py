@@ -44,3 +44,12 @@ def test_main_job_prints_target_accuracy_table(capsys):
     out = capsys.readouterr().out
     assert "source-only" in out and "DANN" in out
     assert len(re.findall(r"^[ADW]->[ADW] ", out, re.M)) == 6
+
+
+def test_user_guide_bad_input_table_is_what_the_code_does():
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        from bad_input_table import table
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    assert table() in (ROOT / "docs" / "user_guide.md").read_text()

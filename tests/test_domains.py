@@ -34,13 +34,28 @@ def test_sample_domain_convention_is_checked():
 
 
 def test_labeled_target_rows_train_the_label_head():
-    Xs, ys, Xt, yt = make_domain_moons(n_samples=80, random_state=0)
+    # Semi-supervised: sample_domain marks the target rows, which keep their
+    # labels. The label head learns from them; the domain head calls them target.
+    Xs, ys, Xt, yt = make_domain_moons(n_samples=150, random_state=0)
     X, y = np.concatenate([Xs, Xt]), np.concatenate([ys, yt])
     domain = np.r_[np.ones(len(Xs), int), -np.ones(len(Xt), int)]
-    clf = DANNClassifier(**FAST).fit(X, y, sample_domain=domain)
-    assert clf.net_.history[-1, "domain_acc"] >= 0  # adapting: target rows present
+    params = dict(lambda_max=0.0, lr=0.05, max_epochs=100, random_state=0)
+    semi = DANNClassifier(**params).fit(X, y, sample_domain=domain)
+    unsupervised = DANNClassifier(**params).fit(Xs, ys, X_target=Xt)
+    assert semi.score(Xt, yt) > 0.97 > unsupervised.score(Xt, yt) + 0.1
+    assert semi.predict_domain_proba(Xt).mean() > semi.predict_domain_proba(Xs).mean() + 0.2
     with pytest.raises(ValueError, match="not both"):
         DANNClassifier(**FAST).fit(X, y, X_target=Xt, sample_domain=domain)
+
+
+def test_several_source_domains_are_all_source():
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=90, random_state=0)
+    X, y = pack_domains(Xs, ys, Xt)
+    domain = np.r_[np.tile([1, 2, 3], len(Xs) // 3), -np.ones(len(Xt), int)]
+    clf = DANNClassifier(lambda_max=0.0, lr=0.05, max_epochs=60, random_state=0)
+    clf.fit(X, y, sample_domain=domain)
+    assert clf.classes_.tolist() == [0, 1]
+    assert clf.predict_domain_proba(Xt).mean() > clf.predict_domain_proba(Xs).mean()
 
 
 def test_sample_domain_is_routed_through_a_pipeline():

@@ -113,3 +113,19 @@ def test_score_is_accuracy_on_labeled_rows_only(moons):
     X, y = pack_domains(Xs, ys, Xt)
     clf = DANNClassifier(random_state=0, **FAST).fit(X, y)
     assert clf.score(X, y) == pytest.approx(np.mean(clf.predict(Xs) == ys))
+
+
+def test_user_feature_extractor_is_copied_and_used(moons):
+    Xs, ys, Xt, _ = moons
+    extractor = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh())
+    before = [p.detach().clone() for p in extractor.parameters()]
+    clf = DANNClassifier(feature_extractor=extractor, max_epochs=3, random_state=0)
+    clf.fit(Xs, ys, X_target=Xt)
+    assert clf.transform(Xt).shape == (len(Xt), 16)
+    assert np.all(np.abs(clf.transform(Xt)) <= 1)  # the user's Tanh is the last layer
+    assert clf.net_.module_.feature_extractor is not extractor
+    # The user's module is untouched, so a refit starts from the same weights.
+    assert all(torch.equal(a, b) for a, b in zip(before, extractor.parameters()))
+    again = DANNClassifier(feature_extractor=extractor, max_epochs=3, random_state=0)
+    np.testing.assert_array_equal(again.fit(Xs, ys, X_target=Xt).predict_proba(Xt),
+                                  clf.predict_proba(Xt))

@@ -1,0 +1,72 @@
+"""Print the user guide's bad-input table: each bad input tried, and what the user sees.
+
+    python docs/bad_input_table.py
+
+``tests/test_docs_examples.py`` checks that docs/user_guide.md holds this
+table as printed, so the guide cannot drift from the code.
+"""
+import warnings
+
+import numpy as np
+
+from sk_dann import DANNClassifier
+
+rng = np.random.default_rng(0)
+Xs = rng.normal(size=(20, 3)).astype(np.float32)
+ys = np.r_[np.zeros(10), np.ones(10)].astype(int)
+Xt = rng.normal(size=(15, 3))
+
+
+def quick(**params):
+    return DANNClassifier(max_epochs=1, **params)
+
+
+CASES = {
+    "target with a different feature count": lambda: quick().fit(Xs, ys, X_target=Xt[:, :2]),
+    "NaN in X": lambda: quick().fit(np.where(Xs > 1.5, np.nan, Xs), ys, X_target=Xt),
+    "inf in X_target": lambda: quick().fit(Xs, ys, X_target=np.where(Xt > 1.5, np.inf, Xt)),
+    "no labeled rows (all y == -1)": lambda: quick().fit(Xs, -np.ones(20, int), X_target=Xt),
+    "a single class": lambda: quick().fit(Xs, np.zeros(20, int), X_target=Xt),
+    "X_target with 0 rows": lambda: quick().fit(Xs, ys, X_target=Xt[:0]),
+    "1-D X": lambda: quick().fit(Xs[:, 0], ys, X_target=Xt),
+    "3-D X with the default MLP": lambda: quick().fit(Xs.reshape(20, 3, 1), ys),
+    "y of the wrong length": lambda: quick().fit(Xs, ys[:5], X_target=Xt),
+    "predict with a different feature count":
+        lambda: quick().fit(Xs, ys, X_target=Xt).predict(Xt[:, :2]),
+    "predict before fit": lambda: quick().predict(Xt),
+    "lambda_max=-1": lambda: quick(lambda_max=-1).fit(Xs, ys, X_target=Xt),
+    "device='cuda' without CUDA": lambda: quick(device="cuda").fit(Xs, ys, X_target=Xt),
+    "diverging loss (lr=1e6)": lambda: DANNClassifier(lr=1e6, max_epochs=3).fit(
+        Xs * 1e3, ys, X_target=Xt * 1e3),
+    "no target rows at all": lambda: quick().fit(Xs, ys),
+}
+
+
+def shorten(message, limit=200):
+    message = " ".join(str(message).split())
+    if len(message) <= limit:
+        return message
+    end = message.find(". ")
+    return (message[:end + 1] if 0 < end < limit else message[:limit]) + " ..."
+
+
+def outcome(case):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            case()
+        except Exception as error:  # the point is to show every error as the user sees it
+            return f"`{type(error).__name__}: {shorten(error)}`"
+    ours = [w for w in caught if w.category.__module__.startswith("sk_dann")]
+    return "works" + "".join(f", with `{w.category.__name__}: {shorten(w.message)}`"
+                             for w in ours)
+
+
+def table():
+    rows = ["| input | what the user sees |", "| --- | --- |"]
+    rows += [f"| {name} | {outcome(case)} |" for name, case in CASES.items()]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(table())

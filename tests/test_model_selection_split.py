@@ -1,0 +1,55 @@
+"""DomainStratifiedKFold keeps both domains and all classes in every fold."""
+import numpy as np
+import pytest
+
+from sk_dann.model_selection import DomainStratifiedKFold
+
+
+def _packed(n_source=100, n_target=40, n_classes=4, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.r_[np.sort(rng.integers(0, n_classes, n_source)), np.full(n_target, -1)]
+    return np.zeros((len(y), 2)), y
+
+
+def test_every_fold_holds_source_and_target_in_proportion():
+    X, y = _packed()
+    seen = np.zeros(len(y), dtype=int)
+    for train, test in DomainStratifiedKFold(5, random_state=0).split(X, y):
+        for rows in (train, test):
+            target_share = np.mean(y[rows] == -1)
+            assert target_share == pytest.approx(40 / 140, abs=0.03)
+        assert set(y[test][y[test] != -1]) == set(range(4))
+        seen[test] += 1
+    assert np.all(seen == 1)
+
+
+def test_rare_class_and_small_target_still_split():
+    X, y = _packed(n_target=5)
+    y[:2] = 7  # a class with 2 rows, fewer than n_splits
+    folds = list(DomainStratifiedKFold(5, random_state=0).split(X, y))
+    assert all(np.sum(y[test] == -1) == 1 for _, test in folds)
+
+
+def test_groups_as_sample_domain_spread_labeled_target_rows():
+    X, y = _packed()
+    sample_domain = np.where(y == -1, -2, 1)
+    y = y.copy()
+    y[-20:] = 3  # labeled target rows
+    for _, test in DomainStratifiedKFold(4, random_state=0).split(X, y, groups=sample_domain):
+        assert np.sum((sample_domain[test] < 0) & (y[test] == 3)) == 5
+
+
+def test_same_random_state_same_folds():
+    X, y = _packed()
+    a = [t for _, t in DomainStratifiedKFold(3, random_state=1).split(X, y)]
+    b = [t for _, t in DomainStratifiedKFold(3, random_state=1).split(X, y)]
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+    assert DomainStratifiedKFold(3).get_n_splits() == 3
+
+
+def test_too_few_target_rows_is_a_clear_error():
+    X, y = _packed(n_target=2)
+    with pytest.raises(ValueError, match="target domain has 2 rows.*n_splits=5"):
+        list(DomainStratifiedKFold(5).split(X, y))
+    with pytest.raises(ValueError, match="needs y"):
+        list(DomainStratifiedKFold(5).split(X))
