@@ -1,14 +1,15 @@
 """sk_dann: domain-adversarial neural networks, the scikit-learn way."""
-from .callbacks import DivergenceError
+from ._version import __version__
+from .callbacks import DivergenceError, DivergenceWarning
 from .domains import pack_domains
 from .estimator import DANNClassifier, NoTargetDataWarning
 from .reversal import GradientReversal, reverse_gradient
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "__version__",
     "DANNClassifier",
     "DivergenceError",
+    "DivergenceWarning",
     "GradientReversal",
     "NoTargetDataWarning",
     "pack_domains",

@@ -5,10 +5,16 @@ is what keeps an epoch of a small MLP from being dominated by Python overhead.
 
 Training rows carry ``y`` of shape ``(n, 2)``: column 0 the encoded class
 (``-1`` = unlabeled), column 1 the domain (0 = source, 1 = target).
+
+``X`` may be a scipy sparse CSR matrix: it stays sparse, and only the rows
+of one batch are made dense, so sparse text features (the Amazon reviews'
+5000-d counts) never exist densely as a whole.
 """
 import math
 import warnings
 
+import numpy as np
+import scipy.sparse as sp
 import torch
 
 LABEL, DOMAIN = 0, 1
@@ -21,11 +27,23 @@ def _as_tensor(data):
     too: batches only ever read from them, so torch's warning about
     non-writable arrays does not apply.
     """
-    if isinstance(data, torch.Tensor):
+    if isinstance(data, torch.Tensor) or sp.issparse(data):
         return data
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
         return torch.as_tensor(data)
+
+
+def take_rows(X, rows):
+    """Rows of ``X`` (a tensor or a sparse matrix) as a dense tensor.
+
+    ``rows`` is an index tensor or a slice.
+    """
+    if not sp.issparse(X):
+        return X[rows]
+    if isinstance(rows, torch.Tensor):
+        rows = rows.numpy()
+    return torch.from_numpy(np.asarray(X[rows].toarray()))
 
 
 def _draw(n_rows, n_draws, generator):
@@ -82,7 +100,7 @@ class BalancedDomainBatches:
             order = self.source_rows[torch.randperm(len(self.source_rows),
                                                     generator=self.generator)]
             for batch_rows in order.split(self.batch_size):
-                yield self.X[batch_rows], self.y[batch_rows]
+                yield take_rows(self.X, batch_rows), self.y[batch_rows]
             return
         half, n_batches = self._half(), len(self)
         source = self.source_rows[_draw(len(self.source_rows), n_batches * half,
@@ -90,7 +108,7 @@ class BalancedDomainBatches:
         target = self.target_rows[_draw(len(self.target_rows), n_batches * half,
                                         self.generator)].view(n_batches, half)
         for batch_rows in torch.cat([source, target], dim=1):
-            yield self.X[batch_rows], self.y[batch_rows]
+            yield take_rows(self.X, batch_rows), self.y[batch_rows]
 
 
 class SequentialBatches:
@@ -102,9 +120,9 @@ class SequentialBatches:
         self.batch_size = int(batch_size)
 
     def __len__(self):
-        return math.ceil(len(self.X) / self.batch_size)
+        return math.ceil(self.X.shape[0] / self.batch_size)
 
     def __iter__(self):
-        for start in range(0, len(self.X), self.batch_size):
-            stop = start + self.batch_size
-            yield self.X[start:stop], (None if self.y is None else self.y[start:stop])
+        for start in range(0, self.X.shape[0], self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            yield take_rows(self.X, rows), (None if self.y is None else self.y[rows])

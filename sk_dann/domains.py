@@ -12,6 +12,7 @@ target rows (semi-supervised) and several source domains be told apart.
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 
 UNLABELED = -1
 
@@ -20,12 +21,15 @@ def pack_domains(X_source, y_source, X_target):
     """Stack source and target rows; target rows get ``y == -1``.
 
     Returns ``(X, y)`` ready for ``DANNClassifier().fit(X, y)`` or a Pipeline.
-    Works with numpy arrays and pandas objects (a DataFrame stays a DataFrame).
+    Works with numpy arrays, pandas objects (a DataFrame stays a DataFrame)
+    and scipy sparse matrices (the result is CSR).
     """
     if hasattr(X_source, "iloc") and hasattr(X_target, "iloc"):
         import pandas as pd
 
         X = pd.concat([X_source, X_target], ignore_index=True)
+    elif sp.issparse(X_source) or sp.issparse(X_target):
+        X = sp.vstack([X_source, X_target], format="csr")
     else:
         X = np.concatenate([np.asarray(X_source), np.asarray(X_target)])
     return X, append_unlabeled(y_source, X_target.shape[0])

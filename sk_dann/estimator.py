@@ -5,6 +5,7 @@ import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.metrics import accuracy_score
@@ -13,6 +14,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._version import __version__
 from .callbacks import ProgressLRScheduler, ReversalScheduler
 from .domains import append_unlabeled, target_mask, unlabeled_mask
 from .net import DANNNet
@@ -24,6 +26,14 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
 class NoTargetDataWarning(UserWarning):
     """``fit`` got no target rows, so it trained without adaptation."""
+
+
+class InterruptedFitWarning(RuntimeWarning):
+    """Training stopped early (Ctrl-C); the estimator is usable as it stands."""
+
+
+class SavedVersionWarning(UserWarning):
+    """A model is being loaded by a different sk_dann version than saved it."""
 
 
 class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -76,6 +86,17 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         its own RNG state; the global torch RNG is left as it was.
     verbose : int, default=0
         ``>0`` prints a table of the per-epoch history.
+    on_divergence : {"raise", "restore_best"}, default="raise"
+        What a NaN or infinite training loss does. ``"raise"``: stop with
+        :class:`~sk_dann.DivergenceError` naming the epoch, lambda and lr.
+        ``"restore_best"``: stop, restore the weights of the finished epoch
+        with the lowest training loss and warn (:class:`~sk_dann.DivergenceWarning`);
+        raises as ``"raise"`` if no epoch finished.
+    warm_start : bool, default=False
+        ``True``: a second ``fit`` continues from the fitted weights and
+        optimizer state for ``max_epochs`` more epochs instead of starting
+        afresh. The schedules have reached their end (``p = 1``), so it
+        continues at ``lambda_max`` and the final learning rate.
 
     Attributes
     ----------
@@ -108,7 +129,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                  lambda_max=0.3, lambda_schedule="ramp", lr=0.01,
                  lr_schedule="annealed", optimizer="sgd", momentum=0.9,
                  weight_decay=0.0, batch_size=64, max_epochs=100, device="auto",
-                 random_state=None, verbose=0):
+                 random_state=None, verbose=0, on_divergence="raise", warm_start=False):
         self.feature_extractor = feature_extractor
         self.hidden_layer_sizes = hidden_layer_sizes
         self.domain_hidden_layer_sizes = domain_hidden_layer_sizes
@@ -126,6 +147,8 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.on_divergence = on_divergence
+        self.warm_start = warm_start
 
     # -- fit -------------------------------------------------------------------
     def fit(self, X, y, X_target=None, sample_domain=None):
@@ -149,30 +172,69 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
+        return self._fit(X, y, X_target, sample_domain, epochs=None)
+
+    def partial_fit(self, X, y, X_target=None, sample_domain=None, classes=None):
+        """Train one more epoch on ``(X, y)`` without resetting the network.
+
+        The first call builds the network (with ``classes``, or the labels it
+        sees). The schedules advance exactly as in ``fit``: ``max_epochs``
+        calls on the same data follow the same lambda ramp and lr annealing
+        as one ``fit``; later calls stay at their end values. Parameters as
+        in :meth:`fit`; ``classes`` lists every class of the problem.
+        """
+        return self._fit(X, y, X_target, sample_domain, epochs=1, classes=classes)
+
+    def _fit(self, X, y, X_target, sample_domain, epochs, classes=None):
         self._check_params()
-        self.device_ = self._resolve_device()
+        continuing = hasattr(self, "net_") and (epochs is not None or self.warm_start)
+        if not continuing:
+            self.device_ = self._resolve_device()
         X_all, codes, is_target = self._validate_training_data(
-            X, y, X_target, sample_domain)
+            X, y, X_target, sample_domain, reset=not continuing, classes=classes)
         if not is_target.any() and self.lambda_max != 0:
             warnings.warn(
                 "fit got no target rows (no X_target and no y == -1), so it "
                 "trains a source-only classifier without domain adaptation. "
                 "Pass X_target=..., or pack target rows into X with y == -1.",
-                NoTargetDataWarning, stacklevel=2)
+                NoTargetDataWarning, stacklevel=3)
         y_net = np.stack([codes, is_target.astype(np.int64)], axis=1)
 
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        with _seeded_torch(seed, self.device_):
-            module = build_dann_module(
-                _copy_module(self.feature_extractor), self.n_features_in_,
-                len(self.classes_), torch.as_tensor(np.array(X_all[:1])),
-                hidden_layer_sizes=self.hidden_layer_sizes,
-                domain_hidden_layer_sizes=self.domain_hidden_layer_sizes,
-                activation=self.activation, dropout=self.dropout)
-            self.net_ = self._build_net(module, seed)
-            self.net_.fit(X_all, y_net)
+        if continuing:
+            # A seed per step count: continued training is reproducible too.
+            seed = self.seed_ + self.net_.train_steps_done_
+            with _seeded_torch(seed, self.device_):
+                self.net_.partial_fit(X_all, y_net, epochs=epochs or self.max_epochs)
+        else:
+            self.seed_ = int(check_random_state(self.random_state).randint(
+                np.iinfo(np.int32).max))
+            with _seeded_torch(self.seed_, self.device_):
+                module = build_dann_module(
+                    _copy_module(self.feature_extractor), self.n_features_in_,
+                    len(self.classes_), _first_row(X_all),
+                    hidden_layer_sizes=self.hidden_layer_sizes,
+                    domain_hidden_layer_sizes=self.domain_hidden_layer_sizes,
+                    activation=self.activation, dropout=self.dropout)
+                self.net_ = self._build_net(module, self.seed_)
+                if epochs is None:
+                    self.net_.fit(X_all, y_net)
+                else:
+                    self.net_.initialize()
+                    self.net_.partial_fit(X_all, y_net, epochs=epochs)
         self.history_ = self.net_.history
+        self._drop_unfinished_epoch()
         return self
+
+    def _drop_unfinished_epoch(self):
+        """After Ctrl-C (skorch ends training quietly), keep finished epochs only."""
+        if len(self.history_) and "train_loss" not in self.history_[-1]:
+            epoch = len(self.history_)
+            del self.history_[-1]
+            warnings.warn(
+                f"Training was interrupted in epoch {epoch}. The estimator is usable: "
+                "it keeps the weights it had at that moment, and history_ lists "
+                f"the {epoch - 1} finished epochs. Call fit again to start over, or "
+                "partial_fit to train more epochs.", InterruptedFitWarning, stacklevel=3)
 
     def _build_net(self, module, seed):
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
@@ -189,6 +251,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             iterator_valid__batch_size=max(1024, self.batch_size),
             device=self.device_,
             verbose=self.verbose,
+            callbacks__stop_on_divergence__restore_best=self.on_divergence == "restore_best",
             callbacks=[
                 ("reversal", ReversalScheduler(
                     self.lambda_max,
@@ -238,11 +301,20 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                             f"got {type(self.feature_extractor).__name__}.")
         resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES, "lambda_schedule")
         resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
+        if self.on_divergence not in ("raise", "restore_best"):
+            raise ValueError("on_divergence must be 'raise' or 'restore_best'; "
+                             f"got {self.on_divergence!r}.")
 
-    def _validate_training_data(self, X, y, X_target, sample_domain):
-        """Check inputs; return stacked X, encoded labels and the target mask."""
-        X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=self._allow_nd(),
-                             y_numeric=False)
+    def _validate_training_data(self, X, y, X_target, sample_domain, reset=True,
+                                classes=None):
+        """Check inputs; return stacked X, encoded labels and the target mask.
+
+        ``reset=False`` (continued training) checks ``X`` against the fitted
+        features and ``y`` against ``classes_`` instead of setting them.
+        """
+        X, y = validate_data(self, X, y, reset=reset, dtype=np.float32,
+                             allow_nd=self._allow_nd(),
+                             accept_sparse=self._accept_sparse(), y_numeric=False)
         is_target = target_mask(y, sample_domain)
         if X_target is not None:
             if sample_domain is not None:
@@ -250,9 +322,10 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                     "Pass target rows either as X_target or marked by "
                     "sample_domain in packed X, not both.")
             X_target = self._validate_target(X_target, X)
-            X = np.concatenate([X, X_target])
-            y = append_unlabeled(y, len(X_target))
-            is_target = np.concatenate([is_target, np.ones(len(X_target), dtype=bool)])
+            X = (sp.vstack([X, X_target], format="csr")
+                 if sp.issparse(X) or sp.issparse(X_target) else np.concatenate([X, X_target]))
+            y = append_unlabeled(y, X_target.shape[0])
+            is_target = np.concatenate([is_target, np.ones(X_target.shape[0], dtype=bool)])
 
         labeled = ~unlabeled_mask(y)
         if not labeled.any():
@@ -263,14 +336,24 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 "No source rows: sample_domain marks every row as target (< 0). "
                 "Source domains use positive sample_domain values.")
-        y_labeled = y[labeled]
+        y_labeled = _natural_labels(y[labeled])
         check_classification_targets(y_labeled)
-        encoder = LabelEncoder().fit(y_labeled)
-        if len(encoder.classes_) < 2:
+        if reset:
+            encoder = LabelEncoder().fit(y_labeled if classes is None else
+                                         _natural_labels(np.asarray(classes)))
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"y has 1 class ({encoder.classes_.tolist()[0]!r}) among its labeled "
+                    "rows; a classifier needs at least 2 classes.")
+            self.classes_ = encoder.classes_
+        else:
+            encoder = LabelEncoder().fit(self.classes_)
+        unseen = set(np.unique(y_labeled).tolist()) - set(self.classes_.tolist())
+        if unseen:
             raise ValueError(
-                f"y has 1 class ({encoder.classes_.tolist()[0]!r}) among its labeled "
-                "rows; a classifier needs at least 2 classes.")
-        self.classes_ = encoder.classes_
+                f"y has labels {sorted(map(repr, unseen))} that are not among the "
+                f"classes {self.classes_.tolist()}. Continued training keeps the classes "
+                "of the first fit; pass every class to the first partial_fit (classes=...).")
         codes = np.full(len(y), -1, dtype=np.int64)
         codes[labeled] = encoder.transform(y_labeled)
         return X, codes, is_target
@@ -282,7 +365,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 "X_target has 0 rows. Pass X_target=None to train without "
                 "adaptation, or give it the unlabeled target rows.")
         X_target = check_array(X_target, dtype=np.float32, allow_nd=self._allow_nd(),
-                               input_name="X_target")
+                               accept_sparse=self._accept_sparse(), input_name="X_target")
         if X_target.shape[1:] != X.shape[1:]:
             raise ValueError(
                 f"X_target has {X_target.shape[1:]} features per row but X has "
@@ -292,6 +375,10 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def _allow_nd(self):
         return self.feature_extractor is not None
+
+    def _accept_sparse(self):
+        # Sparse rows are densified batch by batch (see batching.take_rows).
+        return ["csr"] if self.feature_extractor is None else False
 
     def _resolve_device(self):
         if isinstance(self.device, str) and self.device == "auto":
@@ -306,7 +393,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     def _validate_X(self, X):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=np.float32,
-                             allow_nd=self._allow_nd())
+                             allow_nd=self._allow_nd(), accept_sparse=self._accept_sparse())
 
     def _class_logits(self, X):
         X = self._validate_X(X)
@@ -345,10 +432,28 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """Domain the domain head assigns to each row: 0 source, 1 target."""
         return (self.predict_domain_proba(X) > 0.5).astype(np.int64)
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sk_dann_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sk_dann_version", "unknown (before 0.1.0)")
+        if saved != __version__ and any(key.endswith("_") for key in state):
+            warnings.warn(
+                f"This DANNClassifier was saved by sk_dann {saved} and is loaded by "
+                f"sk_dann {__version__}. Its predictions are only guaranteed with the "
+                "version that saved it; refit it, or install that version to use it.",
+                SavedVersionWarning, stacklevel=2)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # The network computes in float32 whatever the input dtype.
         tags.transformer_tags.preserves_dtype = ["float32"]
+        # CSR input is densified one batch at a time; with a user-given module
+        # only dense input is accepted.
+        tags.input_tags.sparse = self.feature_extractor is None
         return tags
 
     def score(self, X, y, sample_weight=None):
@@ -367,6 +472,33 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             sample_weight = np.asarray(sample_weight)[labeled]
         return accuracy_score(y[labeled], self.predict(_safe_indexing(X, labeled)),
                               sample_weight=sample_weight)
+
+
+def _first_row(X):
+    """Row 0 as a fresh dense tensor: the networks infer input widths from it."""
+    row = X[:1]
+    return torch.as_tensor(row.toarray() if sp.issparse(row) else np.array(row))
+
+
+def _natural_labels(y):
+    """Labels of one plain type held in an object array get that type's dtype.
+
+    Packing turns ``y`` into an object array whenever ``-1`` joins labels
+    numpy would not mix with it (bools, say); scikit-learn's target checks
+    call object arrays of numbers "unknown", so give them back their dtype.
+    """
+    if y.dtype != object or len(y) == 0:
+        return y
+    if any(isinstance(v, (tuple, list, set, dict, np.ndarray)) for v in y):
+        raise ValueError(
+            "y holds sequences (e.g. tuples) as labels; DANNClassifier needs one "
+            "scalar label per row (int, str, bool, ...). Map each label to a "
+            "string or an integer first.")
+    if len({type(v) for v in y}) == 1:
+        natural = np.asarray(y.tolist())
+        if natural.dtype.kind in "biufU":
+            return natural
+    return y
 
 
 def _copy_module(module):

@@ -70,6 +70,7 @@ class DANNNet(NeuralNet):
     def initialize(self):
         self.train_steps_done_ = 0
         self.batches_per_epoch_ = 0
+        self.batch_generator_state_ = None
         self.adapting_ = True
         return super().initialize()
 
@@ -78,7 +79,18 @@ class DANNNet(NeuralNet):
         if training:
             self.batches_per_epoch_ = len(iterator)
             self.adapting_ = getattr(iterator, "adapting", True)
+            if self.batch_generator_state_ is not None:
+                # Continue the batch order where the last epoch left it, so
+                # epochs from several partial_fit calls match one fit's.
+                iterator.generator.set_state(self.batch_generator_state_)
+            self._train_iterator = iterator
         return iterator
+
+    def on_epoch_end(self, net, **kwargs):
+        self.batch_generator_state_ = self._train_iterator.generator.get_state()
+
+    def on_train_end(self, net, **kwargs):
+        self._train_iterator = None  # it holds the training data: never pickle it
 
     def training_progress(self):
         """Fraction ``p`` in [0, 1] of the planned optimisation steps done."""

@@ -219,7 +219,8 @@ def test_cross_val_score_accepts_a_scorer_on_packed_pandas(packed_moons):
 def test_target_accuracy_search_with_metadata_routing(packed_moons):
     X, y = packed_moons
     Xs, ys, Xt, yt = make_domain_moons(n_samples=60, random_state=0)
-    # A few labeled target rows (semi-supervised): sample_domain says which.
+    # A few labeled target rows (semi-supervised): sample_domain says which,
+    # and, routed to the splitter as groups, spreads them over the folds.
     y_semi = y.copy()
     y_semi[60:75] = yt[:15]
     sample_domain = np.r_[np.ones(60, int), -np.ones(60, int)]
@@ -229,7 +230,8 @@ def test_target_accuracy_search_with_metadata_routing(packed_moons):
         search = GridSearchCV(clf, {"lambda_max": [0.0, 1.0]},
                               scoring=TargetAccuracyScorer(),
                               cv=DomainStratifiedKFold(3, random_state=0))
-        search.fit(X, y_semi, sample_domain=sample_domain)
-    scores = search.cv_results_["mean_test_score"]
-    assert np.all((0 <= scores) & (scores <= 1))
+        search.fit(X, y_semi, sample_domain=sample_domain, groups=sample_domain)
+    for split in range(3):
+        scores = search.cv_results_[f"split{split}_test_score"]
+        assert np.all((0 <= scores) & (scores <= 1))  # no NaN: every fold had some
     assert not sklearn.get_config()["enable_metadata_routing"]

@@ -53,3 +53,11 @@ def test_too_few_target_rows_is_a_clear_error():
         list(DomainStratifiedKFold(5).split(X, y))
     with pytest.raises(ValueError, match="needs y"):
         list(DomainStratifiedKFold(5).split(X))
+
+
+def test_every_named_domain_needs_a_row_per_fold():
+    X, y = _packed()
+    sample_domain = np.where(y == -1, -1, 1)
+    sample_domain[:3] = 2  # a second source domain with 3 rows
+    with pytest.raises(ValueError, match="sample_domain=2 domain has 3 rows"):
+        list(DomainStratifiedKFold(5).split(X, y, groups=sample_domain))

@@ -14,7 +14,7 @@ def proxy_a_distance(X_source, X_target, *, classifier=None, n_splits=2, random_
     A classifier learns to tell the rows of ``X_source`` from those of
     ``X_target``; ``err`` is its cross-validated error. 0 means the two sets
     cannot be told apart, 2 means they are perfectly separable. Ganin et al.
-    (JMLR 2016, Sect. 5.1.4) compare it on features before and after
+    (JMLR 2016, "proxy distance") compare it on features before and after
     adaptation: pass ``X`` itself, then ``DANNClassifier().transform(X)``.
 
     Parameters

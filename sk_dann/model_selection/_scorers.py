@@ -125,6 +125,10 @@ class SoftNeighborhoodDensityScorer(DomainScorer):
         self.random_state = random_state
 
     def _score(self, estimator, X, y, source, target):
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0; got {self.temperature!r}.")
+        if self.max_rows < 2:
+            raise ValueError(f"max_rows must be at least 2; got {self.max_rows!r}.")
         rows = np.flatnonzero(target)
         if len(rows) < 2:
             raise ValueError("SoftNeighborhoodDensityScorer needs at least 2 target rows.")
@@ -156,9 +160,10 @@ class DeepEmbeddedValidationScorer(DomainScorer):
     Parameters
     ----------
     domain_classifier : classifier with predict_proba, default=None
-        Default: logistic regression on standardised features.
+        Default: logistic regression (C=0.1) on standardised features.
     n_splits : int, default=5
-        Folds for the out-of-fold domain probabilities.
+        Folds for the out-of-fold domain probabilities (so ``n_splits``
+        domain-classifier fits per scored fold).
     random_state : int, default=0
     """
 
@@ -173,8 +178,11 @@ class DeepEmbeddedValidationScorer(DomainScorer):
         rows = source | target
         Z = estimator.transform(_safe_indexing(X, rows)).astype(np.float64)
         is_target = target[rows].astype(int)
-        classifier = self.domain_classifier or make_pipeline(
-            StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+        classifier = self.domain_classifier
+        if classifier is None:
+            # Strongly regularised: the fold is small and the features wide,
+            # and an overfitted domain classifier makes extreme weights.
+            classifier = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=1000))
         n_splits = min(self.n_splits, np.bincount(is_target).min())
         if n_splits < 2:
             raise ValueError("DeepEmbeddedValidationScorer needs at least 2 source "
@@ -182,7 +190,9 @@ class DeepEmbeddedValidationScorer(DomainScorer):
         folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
         p_target = cross_val_predict(clone(classifier), Z, is_target, cv=folds,
                                      method="predict_proba")[:, 1]
-        p_target = np.clip(p_target[is_target == 0], 1e-6, 1 - 1e-6)
+        # Clipping bounds each weight to 99x the class ratio: a few rows with
+        # near-certain domain probabilities must not carry the whole estimate.
+        p_target = np.clip(p_target[is_target == 0], 0.01, 0.99)
         n_source, n_target = np.bincount(is_target)
         weight = p_target / (1 - p_target) * (n_source / n_target)
 
@@ -198,7 +208,8 @@ class DeepEmbeddedValidationScorer(DomainScorer):
 
 
 class ReverseValidationScorer(DomainScorer):
-    """Reverse validation (Zhong et al., ECML 2010; Ganin et al., JMLR 2016, Sect. 5.1.5).
+    """Reverse validation (Zhong et al., ECML 2010; used for unsupervised
+    hyperparameter selection by Ganin et al., JMLR 2016).
 
     The fitted model pseudo-labels the fold's target rows. A reverse model,
     a clone with the same hyperparameters, is then trained the other way:
@@ -207,7 +218,15 @@ class ReverseValidationScorer(DomainScorer):
     accuracy on those source rows' true labels. A model whose target labels
     are wrong cannot teach the way back.
 
-    Costs one extra fit per scored model.
+    Differences from the paper, which holds out 10% of the source for
+    scoring and trains the reverse model on the training split: a scikit-learn
+    scorer sees only the validation fold, so the reverse model trains on the
+    fold (smaller, hence fewer steps per epoch at the same ``max_epochs``) and
+    is scored transductively on the source rows it saw without labels.
+
+    Costs one extra fit per scored model. Cannot rank ``lambda_max=0`` fairly:
+    a source-only reverse model learns back the boundary that made its own
+    pseudo-labels (see docs/model_selection.md).
     """
 
     needs_source_labels = True

@@ -6,6 +6,10 @@ from ..domains import target_mask, unlabeled_mask
 
 
 class DomainStratifiedKFold(BaseCrossValidator):
+    # Under metadata routing, ask for ``groups`` (the sample_domain) by default,
+    # as scikit-learn's group splitters do.
+    __metadata_request__split = {"groups": True}
+
     """K-fold over packed data, stratified by domain and by class.
 
     Every training and validation fold holds source and target rows in the
@@ -26,7 +30,10 @@ class DomainStratifiedKFold(BaseCrossValidator):
     -----
     ``split(X, y, groups)``: rows with ``y == -1`` are target rows. ``groups``,
     when given, is ``sample_domain`` (positive source, negative target), so
-    labeled target rows and several source domains are stratified too.
+    labeled target rows and several source domains are stratified too; each
+    domain then needs at least ``n_splits`` rows. Pass it as
+    ``GridSearchCV(...).fit(X, y, groups=sample_domain)``, and with metadata
+    routing on, as ``fit(X, y, sample_domain=sd, groups=sd)``.
     """
 
     def __init__(self, n_splits=5, *, shuffle=True, random_state=None):
@@ -48,12 +55,16 @@ class DomainStratifiedKFold(BaseCrossValidator):
                   else np.asarray(groups)).astype(str)
         label = np.where(unlabeled_mask(y), "unlabeled", y.astype(str))
         strata = np.char.add(np.char.add(domain, "|"), label).astype(object)
-        for name, mask in (("source", ~is_target), ("target", is_target)):
+        domains = [("source", ~is_target), ("target", is_target)]
+        if groups is not None:
+            domains += [(f"sample_domain={d}", domain == d) for d in np.unique(domain)]
+        for name, mask in domains:
             if mask.sum() < self.n_splits:
                 raise ValueError(
                     f"The {name} domain has {mask.sum()} rows, fewer than "
-                    f"n_splits={self.n_splits}; every fold needs source and target "
-                    f"rows. Lower n_splits or add {name} rows.")
+                    f"n_splits={self.n_splits}; every fold needs rows of every "
+                    f"domain. Lower n_splits or add rows (unlabeled target rows "
+                    f"carry the integer label -1).")
         values, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
         rare = counts[inverse] < self.n_splits
         strata[rare] = np.char.add(domain[rare], "|rare").astype(object)

@@ -1,0 +1,145 @@
+"""Interrupting, diverging, continuing and reloading a fit."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from sk_dann import DANNClassifier, DivergenceError, DivergenceWarning, pack_domains
+from sk_dann.datasets import make_domain_moons
+from sk_dann.estimator import InterruptedFitWarning, SavedVersionWarning
+
+FAST = dict(hidden_layer_sizes=(16,), domain_hidden_layer_sizes=(16,), random_state=0)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    Xs, ys, Xt, yt = make_domain_moons(n_samples=120, random_state=0)
+    X, y = pack_domains(Xs, ys, Xt)
+    return X, y, Xt, yt
+
+
+class _ExplodesAfter(torch.nn.Module):
+    """A feature extractor that misbehaves at its n-th training forward pass."""
+
+    calls = 0  # on the class: the estimator trains a deep copy
+
+    def __init__(self, n_calls, error=None):
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 16)
+        self.n_calls, self.error = n_calls, error
+
+    def forward(self, x):
+        out = torch.relu(self.linear(x))
+        if self.training:
+            type(self).calls += 1
+            if type(self).calls == self.n_calls:
+                if self.error is not None:
+                    raise self.error
+                return out * float("nan")
+        return out
+
+
+def test_ctrl_c_leaves_a_usable_estimator_with_finished_epochs(moons):
+    X, y, Xt, _ = moons
+    # 120 source + 120 target rows, batch 64: 4 batches per epoch; stop in epoch 3.
+    _ExplodesAfter.calls = 0
+    clf = DANNClassifier(feature_extractor=_ExplodesAfter(10, KeyboardInterrupt()),
+                         max_epochs=20, **FAST)
+    with pytest.warns(InterruptedFitWarning, match="interrupted in epoch 3"):
+        clf.fit(X, y)
+    assert len(clf.history_) == 2
+    assert all("train_loss" in row for row in clf.history_)
+    assert np.isfinite(clf.predict_proba(Xt)).all()
+
+
+def test_divergence_raises_or_restores_the_best_epoch(moons):
+    X, y, Xt, _ = moons
+    _ExplodesAfter.calls = 0
+    with pytest.raises(DivergenceError, match=r"epoch 3 \(lambda=.*lr="):
+        DANNClassifier(feature_extractor=_ExplodesAfter(10), max_epochs=20, **FAST).fit(X, y)
+    _ExplodesAfter.calls = 0
+    clf = DANNClassifier(feature_extractor=_ExplodesAfter(10), max_epochs=20,
+                         on_divergence="restore_best", **FAST)
+    with pytest.warns(DivergenceWarning, match=r"epoch 3 .*Restored the weights of epoch 2"):
+        clf.fit(X, y)
+    assert len(clf.history_) == 2
+    assert np.isfinite(clf.predict_proba(Xt)).all()
+    _ExplodesAfter.calls = 0
+    with pytest.raises(DivergenceError):  # nothing finished yet: nothing to restore
+        DANNClassifier(feature_extractor=_ExplodesAfter(2), max_epochs=20,
+                       on_divergence="restore_best", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="on_divergence"):
+        DANNClassifier(on_divergence="ignore").fit(X, y)
+
+
+def test_partial_fit_epochs_equal_one_fit(moons):
+    X, y, Xt, _ = moons
+    whole = DANNClassifier(max_epochs=4, **FAST).fit(X, y)
+    stepwise = DANNClassifier(max_epochs=4, **FAST)
+    for _ in range(4):
+        stepwise.partial_fit(X, y)
+    assert len(stepwise.history_) == 4
+    np.testing.assert_allclose(stepwise.history_[:, "lambda"], whole.history_[:, "lambda"])
+    np.testing.assert_allclose(stepwise.predict_proba(Xt), whole.predict_proba(Xt),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_partial_fit_keeps_classes_and_says_so(moons):
+    X, y, _, _ = moons
+    clf = DANNClassifier(max_epochs=4, **FAST).partial_fit(X, y, classes=[0, 1, 2])
+    assert clf.classes_.tolist() == [0, 1, 2]
+    y_new = y.copy()
+    y_new[0] = 7
+    with pytest.raises(ValueError, match=r"labels \['7'\] .*classes \[0, 1, 2\]"):
+        clf.partial_fit(X, y_new)
+    with pytest.raises(ValueError, match="features"):
+        clf.partial_fit(X[:, :1], y)
+
+
+def test_warm_start_continues_instead_of_restarting(moons):
+    X, y, Xt, _ = moons
+    clf = DANNClassifier(max_epochs=3, warm_start=True, **FAST).fit(X, y)
+    first = clf.net_.module_
+    clf.fit(X, y)
+    assert clf.net_.module_ is first and len(clf.history_) == 6
+    assert clf.history_[-1, "lambda"] == pytest.approx(clf.lambda_max, rel=1e-3)
+    cold = DANNClassifier(max_epochs=3, **FAST).fit(X, y)
+    cold.fit(X, y)
+    assert len(cold.history_) == 3
+
+
+def test_skorch_parameter_files_round_trip(moons, tmp_path):
+    X, y, Xt, _ = moons
+    trained = DANNClassifier(max_epochs=3, **FAST).fit(X, y)
+    trained.net_.save_params(f_params=tmp_path / "params.pt",
+                             f_optimizer=tmp_path / "opt.pt", f_history=tmp_path / "h.json")
+    fresh = DANNClassifier(max_epochs=1, random_state=1, **{
+        k: v for k, v in FAST.items() if k != "random_state"}).fit(X, y)
+    assert not np.allclose(fresh.predict_proba(Xt), trained.predict_proba(Xt))
+    fresh.net_.load_params(f_params=tmp_path / "params.pt",
+                           f_optimizer=tmp_path / "opt.pt", f_history=tmp_path / "h.json")
+    np.testing.assert_allclose(fresh.predict_proba(Xt), trained.predict_proba(Xt))
+
+
+def test_saved_model_holds_no_training_data(moons):
+    X, y, _, _ = moons
+    X_big = np.repeat(X, 50, axis=0)
+    clf = DANNClassifier(max_epochs=1, **FAST).fit(X_big, np.repeat(y, 50))
+    assert len(pickle.dumps(clf)) < X_big.nbytes / 2
+
+
+def test_loading_a_model_from_another_version_warns(moons):
+    X, y, Xt, _ = moons
+    clf = DANNClassifier(max_epochs=1, **FAST).fit(X, y)
+    state = clf.__getstate__()
+    assert state["_sk_dann_version"]
+    state["_sk_dann_version"] = "0.0.1"
+    old = DANNClassifier.__new__(DANNClassifier)
+    with pytest.warns(SavedVersionWarning, match="saved by sk_dann 0.0.1"):
+        old.__setstate__(state)
+    assert old.predict(Xt).shape == (len(Xt),)  # it still works, with a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SavedVersionWarning)
+        pickle.loads(pickle.dumps(clf))  # same version: silent
