@@ -8,6 +8,8 @@ table as printed, so the guide cannot drift from the code.
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
+import torch
 
 from sk_dann import DANNClassifier
 
@@ -15,6 +17,12 @@ rng = np.random.default_rng(0)
 Xs = rng.normal(size=(20, 3)).astype(np.float32)
 ys = np.r_[np.zeros(10), np.ones(10)].astype(int)
 Xt = rng.normal(size=(15, 3))
+
+
+def _tuples(y):
+    labels = np.empty(len(y), dtype=object)
+    labels[:] = [("class", int(v)) for v in y]
+    return labels
 
 
 def quick(**params):
@@ -39,6 +47,11 @@ CASES = {
     "diverging loss (lr=1e6)": lambda: DANNClassifier(lr=1e6, max_epochs=3).fit(
         Xs * 1e3, ys, X_target=Xt * 1e3),
     "no target rows at all": lambda: quick().fit(Xs, ys),
+    "tuples as labels": lambda: quick().fit(Xs, _tuples(ys), X_target=Xt),
+    "partial_fit with a class the first call did not have":
+        lambda: quick().partial_fit(Xs, ys, X_target=Xt).partial_fit(Xs, ys + 5, X_target=Xt),
+    "sparse X with a user feature_extractor": lambda: quick(
+        feature_extractor=torch.nn.Linear(3, 4)).fit(sp.csr_matrix(Xs), ys),
 }
 
 

@@ -2,7 +2,12 @@
 from ._version import __version__
 from .callbacks import DivergenceError, DivergenceWarning
 from .domains import pack_domains
-from .estimator import DANNClassifier, NoTargetDataWarning
+from .estimator import (
+    DANNClassifier,
+    InterruptedFitWarning,
+    NoTargetDataWarning,
+    SavedVersionWarning,
+)
 from .reversal import GradientReversal, reverse_gradient
 
 __all__ = [
@@ -11,7 +16,9 @@ __all__ = [
     "DivergenceError",
     "DivergenceWarning",
     "GradientReversal",
+    "InterruptedFitWarning",
     "NoTargetDataWarning",
+    "SavedVersionWarning",
     "pack_domains",
     "reverse_gradient",
 ]

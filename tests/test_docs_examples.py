@@ -1,6 +1,5 @@
 """README's quickstart and the examples run as written."""
 import re
-import runpy
 import os
 import subprocess
 import sys

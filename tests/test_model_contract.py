@@ -2,7 +2,6 @@
 import warnings
 
 import numpy as np
-import pytest
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
