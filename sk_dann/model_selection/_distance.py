@@ -39,7 +39,7 @@ def proxy_a_distance(X_source, X_target, *, classifier=None, n_splits=2, random_
     if min(len(X_source), len(X_target)) < n_splits:
         raise ValueError(f"Each set needs at least n_splits={n_splits} rows.")
     if classifier is None:
-        classifier = make_pipeline(StandardScaler(), LinearSVC(C=1.0))
+        classifier = make_pipeline(StandardScaler(), LinearSVC(C=1.0, max_iter=10_000))
     X = np.concatenate([X_source, X_target])
     domain = np.r_[np.zeros(len(X_source)), np.ones(len(X_target))]
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
