@@ -1,0 +1,207 @@
+"""``sk-dann``: fit, predict and evaluate from feature files on the command line.
+
+    sk-dann fit --source src.csv --target tgt.csv --model model.pkl
+    sk-dann predict --model model.pkl --input tgt.csv --output predictions.csv
+    sk-dann evaluate --model model.pkl --input labeled_tgt.csv
+
+Feature files: ``.npz`` (arrays ``X`` and, where labels are needed, ``y``),
+``.npy`` (features only; labels from ``--labels``), ``.csv`` and ``.parquet``
+(one column per feature; labels in the column named by ``--label-column``,
+default ``label``). The model file is a pickled scikit-learn Pipeline:
+``StandardScaler`` (unless ``--no-scaler``) then ``DANNClassifier``.
+"""
+import argparse
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+FORMATS = (".npz", ".npy", ".csv", ".parquet")
+
+
+class InputError(Exception):
+    """A problem with the user's files: reported as one line, exit status 2."""
+
+
+def read_features(path, label_column="label", labels_path=None, need_labels=False):
+    """Return ``(X, y)`` from a feature file; ``y`` is None when absent."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"{path}: unknown format {suffix!r}; use one of {', '.join(FORMATS)}")
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            if "X" not in archive:
+                raise InputError(f"{path}: no array named 'X' (found: {', '.join(archive.files)})")
+            X, y = archive["X"], archive["y"] if "y" in archive else None
+    elif suffix == ".npy":
+        X, y = np.load(path, allow_pickle=False), None
+    else:
+        X, y = _read_table(path, suffix, label_column)
+    if labels_path is not None:
+        y = read_labels(labels_path)
+    if need_labels and y is None:
+        where = {".npz": "an array named 'y'", ".npy": "a --labels file",
+                 ".csv": f"a column named {label_column!r} (--label-column)",
+                 ".parquet": f"a column named {label_column!r} (--label-column)"}[suffix]
+        raise InputError(f"{path}: labels are needed; give them as {where}")
+    if y is not None and len(y) != len(X):
+        raise InputError(f"{path}: {len(X)} rows of features but {len(y)} labels")
+    return X, y
+
+
+def read_labels(path):
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file not found: {path}")
+    if path.suffix.lower() == ".npy":
+        return np.load(path, allow_pickle=False)
+    return np.loadtxt(path, dtype=str, ndmin=1)
+
+
+def _read_table(path, suffix, label_column):
+    try:
+        import pandas as pd
+    except ImportError as error:
+        raise InputError(f"{path}: reading {suffix} files needs pandas "
+                         "(pip install pandas)") from error
+    try:
+        frame = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    except ImportError as error:
+        raise InputError(f"{path}: reading parquet needs pyarrow (pip install pyarrow)") \
+            from error
+    y = None
+    if label_column in frame.columns:
+        y = frame.pop(label_column).to_numpy()
+    return frame, y
+
+
+def _load_model(path):
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"model file not found: {path}")
+    with path.open("rb") as handle:
+        return pickle.load(handle)
+
+
+def fit(args):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from . import DANNClassifier, pack_domains
+
+    X_source, y_source = read_features(args.source, args.label_column, args.labels,
+                                       need_labels=True)
+    X_target, _ = read_features(args.target, args.label_column)  # target labels unused
+    if hasattr(X_source, "columns") and hasattr(X_target, "columns"):
+        missing = [c for c in X_source.columns if c not in X_target.columns]
+        if missing:
+            raise InputError(f"{args.target}: missing feature columns {missing[:10]} "
+                             "that the source file has")
+        X_target = X_target[list(X_source.columns)]
+    X, y = pack_domains(X_source, y_source, X_target)
+    classifier = DANNClassifier(lambda_max=args.lambda_max, max_epochs=args.max_epochs,
+                                random_state=args.random_state, verbose=args.verbose)
+    model = classifier if args.no_scaler else make_pipeline(StandardScaler(), classifier)
+    start = time.perf_counter()
+    model.fit(X, y)
+    seconds = time.perf_counter() - start
+    with Path(args.model).open("wb") as handle:
+        pickle.dump(model, handle)
+    history = classifier.history_
+    report = "\n".join([
+        f"sk-dann fit: {args.source} (source, {len(y_source)} labeled rows) -> "
+        f"{args.target} (target, {len(X_target)} unlabeled rows)",
+        f"classes: {', '.join(map(str, classifier.classes_))}",
+        f"lambda_max={args.lambda_max}, max_epochs={args.max_epochs}, "
+        f"random_state={args.random_state}, device={classifier.device_}",
+        f"last epoch: label_loss={history[-1, 'label_loss']:.4f}, "
+        f"domain_loss={history[-1, 'domain_loss']:.4f}, "
+        f"domain_acc={history[-1, 'domain_acc']:.3f} (near 0.5: domain-invariant features)",
+        f"fit time: {seconds:.1f} s; model written to {args.model}",
+    ])
+    print(report)
+    if args.report:
+        Path(args.report).write_text(report + "\n")
+
+
+def predict(args):
+    model = _load_model(args.model)
+    X, _ = read_features(args.input, args.label_column)
+    labels, proba = model.predict(X), model.predict_proba(X)
+    header = ["label"] + [f"proba_{c}" for c in model.classes_]
+    rows = [[str(label)] + [f"{p:.6g}" for p in row] for label, row in zip(labels, proba)]
+    text = "\n".join(",".join(row) for row in [header] + rows) + "\n"
+    Path(args.output).write_text(text)
+    print(f"wrote {len(labels)} predictions to {args.output}")
+
+
+def evaluate(args):
+    from sklearn.metrics import accuracy_score
+
+    model = _load_model(args.model)
+    X, y = read_features(args.input, args.label_column, args.labels, need_labels=True)
+    predicted = model.predict(X)
+    classes = model.classes_
+    y = np.asarray(y)
+    if y.dtype.kind != classes.dtype.kind:
+        # Labels read back from text: compare as strings.
+        y, predicted = y.astype(str), predicted.astype(str)
+    print(f"accuracy: {accuracy_score(y, predicted):.4f} on {len(y)} rows of {args.input}")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="sk-dann", description="Domain-adversarial training on feature files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub):
+        sub.add_argument("--label-column", default="label",
+                         help="label column of .csv/.parquet files (default: label)")
+        return sub
+
+    sub = common(commands.add_parser("fit", help="fit on labeled source, unlabeled target"))
+    sub.add_argument("--source", required=True, help="source features and labels")
+    sub.add_argument("--target", required=True, help="target features (labels ignored)")
+    sub.add_argument("--labels", help="source labels (.npy or one per line), for .npy features")
+    sub.add_argument("--model", required=True, help="model file to write (.pkl)")
+    sub.add_argument("--report", help="also write the fit report to this file")
+    sub.add_argument("--lambda-max", type=float, default=0.3)
+    sub.add_argument("--max-epochs", type=int, default=100)
+    sub.add_argument("--random-state", type=int, default=0)
+    sub.add_argument("--no-scaler", action="store_true", help="skip the StandardScaler")
+    sub.add_argument("--verbose", type=int, default=0)
+    sub.set_defaults(run=fit)
+
+    sub = common(commands.add_parser("predict", help="write labels and probabilities"))
+    sub.add_argument("--model", required=True)
+    sub.add_argument("--input", required=True)
+    sub.add_argument("--output", required=True, help="CSV: label, proba_<class>...")
+    sub.set_defaults(run=predict)
+
+    sub = common(commands.add_parser("evaluate", help="accuracy on a labeled file"))
+    sub.add_argument("--model", required=True)
+    sub.add_argument("--input", required=True)
+    sub.add_argument("--labels", help="labels (.npy or one per line), for .npy features")
+    sub.set_defaults(run=evaluate)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except InputError as error:
+        parser.exit(2, f"sk-dann {args.command}: error: {error}\n")
+    except ValueError as error:  # bad data: the estimator's own message
+        parser.exit(2, f"sk-dann {args.command}: error: {error}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The sk-dann command line: fit, predict, evaluate on feature files."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from sk_dann.cli import main
+from sk_dann.datasets import make_domain_moons
+
+FIT = ["--max-epochs", "30", "--lambda-max", "1"]
+
+
+@pytest.fixture()
+def files(tmp_path):
+    Xs, ys, Xt, yt = make_domain_moons(n_samples=120, random_state=0)
+    names = ["width", "height"]
+    source = pd.DataFrame(Xs, columns=names).assign(label=np.where(ys == 1, "up", "down"))
+    target = pd.DataFrame(Xt, columns=names).assign(label=np.where(yt == 1, "up", "down"))
+    source.to_csv(tmp_path / "source.csv", index=False)
+    target.to_csv(tmp_path / "target.csv", index=False)
+    np.savez(tmp_path / "source.npz", X=Xs, y=ys)
+    np.save(tmp_path / "target.npy", Xt)
+    np.save(tmp_path / "target_labels.npy", yt)
+    return tmp_path
+
+
+def test_fit_predict_evaluate_on_csv(files, capsys):
+    model, report = files / "model.pkl", files / "report.txt"
+    main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
+          "--model", str(model), "--report", str(report), *FIT])
+    assert model.is_file() and "classes: down, up" in report.read_text()
+    assert "domain_acc=" in capsys.readouterr().out
+
+    out = files / "predictions.csv"
+    main(["predict", "--model", str(model), "--input", str(files / "target.csv"),
+          "--output", str(out)])
+    predictions = pd.read_csv(out)
+    assert list(predictions.columns) == ["label", "proba_down", "proba_up"]
+    assert len(predictions) == 120 and set(predictions["label"]) <= {"up", "down"}
+    np.testing.assert_allclose(predictions[["proba_down", "proba_up"]].sum(axis=1), 1, atol=1e-5)
+
+    capsys.readouterr()
+    main(["evaluate", "--model", str(model), "--input", str(files / "target.csv")])
+    accuracy = float(capsys.readouterr().out.split()[1])
+    truth = pd.read_csv(files / "target.csv")["label"]
+    assert accuracy == pytest.approx(np.mean(predictions["label"] == truth), abs=5e-5)
+
+
+def test_fit_and_evaluate_on_npz_and_npy(files, capsys):
+    model = files / "model.pkl"
+    main(["fit", "--source", str(files / "source.npz"), "--target", str(files / "target.npy"),
+          "--model", str(model), *FIT])
+    capsys.readouterr()
+    main(["evaluate", "--model", str(model), "--input", str(files / "target.npy"),
+          "--labels", str(files / "target_labels.npy")])
+    assert 0.5 < float(capsys.readouterr().out.split()[1]) <= 1.0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["fit", "--source", "missing.csv", "--target", "t.csv", "--model", "m.pkl"],
+     "file not found: missing.csv"),
+    (["predict", "--model", "nothing.pkl", "--input", "x.csv", "--output", "o.csv"],
+     "model file not found: nothing.pkl"),
+])
+def test_missing_files_are_named(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_missing_label_column_and_feature_columns_are_named(files, capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--source", str(files / "source.csv"), "--target",
+              str(files / "target.csv"), "--model", str(files / "m.pkl"),
+              "--label-column", "class"])
+    assert "column named 'class'" in capsys.readouterr().err
+    pd.read_csv(files / "target.csv").drop(columns="height").to_csv(
+        files / "narrow.csv", index=False)
+    with pytest.raises(SystemExit):
+        main(["fit", "--source", str(files / "source.csv"), "--target",
+              str(files / "narrow.csv"), "--model", str(files / "m.pkl")])
+    assert "missing feature columns ['height']" in capsys.readouterr().err
