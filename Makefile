@@ -4,7 +4,7 @@
 PYTHON ?= python3
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: install demo test
+.PHONY: install demo test docs
 
 install:
 	$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_PIN)"
@@ -15,3 +15,8 @@ demo: install
 
 test: install
 	$(PYTHON) -m pytest -q
+
+# The documentation site: docs/_build/html/index.html. Warnings are errors.
+docs: install
+	$(PYTHON) -m pip install -q -e ".[docs]"
+	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html

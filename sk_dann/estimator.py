@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from skorch.callbacks import ProgressBar
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import _safe_indexing, check_random_state
@@ -85,7 +86,9 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Seeds weight initialisation, batch order and dropout. Fitting uses
         its own RNG state; the global torch RNG is left as it was.
     verbose : int, default=0
-        ``>0`` prints a table of the per-epoch history.
+        ``1`` prints a table of the per-epoch history; ``2`` also shows a
+        progress bar over each epoch's batches. ``predict`` and ``score``
+        never print.
     on_divergence : {"raise", "restore_best"}, default="raise"
         What a NaN or infinite training loss does. ``"raise"``: stop with
         :class:`~sk_dann.DivergenceError` naming the epoch, lambda and lr.
@@ -253,6 +256,8 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             verbose=self.verbose,
             callbacks__stop_on_divergence__restore_best=self.on_divergence == "restore_best",
             callbacks=[
+                *([("progress_bar", ProgressBar(batches_per_epoch="count"))]
+                  if self.verbose >= 2 else []),
                 ("reversal", ReversalScheduler(
                     self.lambda_max,
                     resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,

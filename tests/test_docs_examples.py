@@ -26,12 +26,13 @@ def test_readme_test_command_is_what_ci_runs():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
-def test_example_runs(example):
+def test_example_runs(example, tmp_path):
     # The examples import the package from this checkout, installed or not.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     result = subprocess.run([sys.executable, str(ROOT / "examples" / example)],
-                            capture_output=True, text=True, timeout=600, env=env)
+                            capture_output=True, text=True, timeout=600, env=env,
+                            cwd=tmp_path)  # figures land in a scratch folder
     assert result.returncode == 0, result.stderr
     assert "accuracy" in result.stdout
 

@@ -49,9 +49,18 @@ def test_verbose_prints_epoch_table_and_predict_prints_nothing(capsys):
         assert column in header
     clf.predict(Xt)
     clf.score(Xs, ys)
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
     DANNClassifier(verbose=0, **FAST).fit(Xs, ys, X_target=Xt)
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
+
+
+def test_verbose_2_adds_a_progress_bar_over_batches(capsys):
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=200, random_state=0)
+    DANNClassifier(verbose=2, **FAST).fit(Xs, ys, X_target=Xt)
+    out, err = capsys.readouterr()
+    assert "domain_acc" in out
+    # tqdm's bar, from the second epoch on (the first one counts the batches).
+    assert "/7" in err and "it/s" in err
 
 
 @pytest.mark.gpu

@@ -1,0 +1,43 @@
+"""Every plot renders to a file without a display."""
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from sk_dann import DANNClassifier, pack_domains  # noqa: E402
+from sk_dann.datasets import make_domain_moons  # noqa: E402
+from sk_dann.plotting import plot_feature_space, plot_history  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=80, random_state=0)
+    X, y = pack_domains(Xs, ys, Xt)
+    models = [DANNClassifier(lambda_max=lam, max_epochs=5, random_state=0).fit(X, y)
+              for lam in (0.0, 1.0)]
+    return models, Xs, Xt
+
+
+def test_history_plot_has_a_panel_per_curve(fitted, tmp_path):
+    (model, _), _, _ = fitted
+    figure = plot_history(model)
+    assert [ax.get_title() for ax in figure.axes][2].startswith("domain accuracy")
+    assert len(figure.axes[0].lines[0].get_xdata()) == 5
+    figure.savefig(tmp_path / "history.png")
+    assert (tmp_path / "history.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_feature_space_before_and_after(fitted, tmp_path, method):
+    models, Xs, Xt = fitted
+    figure = plot_feature_space(models, Xs, Xt, method=method,
+                                names=["source-only", "DANN"])
+    assert len(figure.axes) == 2
+    assert len(figure.axes[0].collections) == 2  # source and target scatter
+    figure.savefig(tmp_path / f"features_{method}.png")
+    assert (tmp_path / f"features_{method}.png").stat().st_size > 1000
+
+
+def test_plot_refuses_an_unfitted_model():
+    with pytest.raises(ValueError, match="fitted DANNClassifier"):
+        plot_history(DANNClassifier())
