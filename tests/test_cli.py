@@ -79,3 +79,20 @@ def test_missing_label_column_and_feature_columns_are_named(files, capsys):
         main(["fit", "--source", str(files / "source.csv"), "--target",
               str(files / "narrow.csv"), "--model", str(files / "m.pkl")])
     assert "missing feature columns ['height']" in capsys.readouterr().err
+
+
+def test_parquet_round_trip_or_a_clear_message(files, capsys):
+    frame = pd.read_csv(files / "source.csv")
+    try:
+        frame.to_parquet(files / "source.parquet")
+        pd.read_csv(files / "target.csv").to_parquet(files / "target.parquet")
+    except ImportError:  # no parquet engine: the CLI must say what to install
+        (files / "source.parquet").write_bytes(b"PAR1")
+        with pytest.raises(SystemExit):
+            main(["fit", "--source", str(files / "source.parquet"), "--target",
+                  str(files / "source.parquet"), "--model", str(files / "m.pkl")])
+        assert "pip install pyarrow" in capsys.readouterr().err
+        return
+    main(["fit", "--source", str(files / "source.parquet"), "--target",
+          str(files / "target.parquet"), "--model", str(files / "m.pkl"), *FIT])
+    assert (files / "m.pkl").is_file()
