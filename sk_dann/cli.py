@@ -196,9 +196,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except InputError as error:
-        parser.exit(2, f"sk-dann {args.command}: error: {error}\n")
-    except ValueError as error:  # bad data: the estimator's own message
+    except (InputError, ValueError) as error:  # ValueError: the estimator's own message
         parser.exit(2, f"sk-dann {args.command}: error: {error}\n")
     return 0
 
