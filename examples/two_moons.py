@@ -2,9 +2,10 @@
 
 The target is the source rotated by 35 degrees. Prints target accuracy and the
 final domain-classifier accuracy of each model (near 0.5 = domain-invariant),
-and draws the paper's picture to ``two_moons.png`` (in the current folder, or
-the one given as the first argument): each model's decision boundary over
-source and target points, and the PCA of its hidden features. Needs matplotlib
+and draws the paper's pictures (in the current folder, or the one given as the
+first argument): each model's decision boundary over source and target points
+(``two_moons.png``), and the PCA of its hidden features
+(``two_moons_features.png``). Needs matplotlib
 for the figure (``pip install sk-dann[plot]``); without it, only the numbers.
 
     python examples/two_moons.py [output_folder]

@@ -7,8 +7,9 @@
 Feature files: ``.npz`` (arrays ``X`` and, where labels are needed, ``y``),
 ``.npy`` (features only; labels from ``--labels``), ``.csv`` and ``.parquet``
 (one column per feature; labels in the column named by ``--label-column``,
-default ``label``). The model file is a pickled scikit-learn Pipeline:
-``StandardScaler`` (unless ``--no-scaler``) then ``DANNClassifier``.
+default ``label``). The model file is a pickled scikit-learn Pipeline,
+``StandardScaler`` then ``DANNClassifier``, or with ``--no-scaler`` a bare
+``DANNClassifier``.
 """
 import argparse
 import pickle
@@ -80,6 +81,22 @@ def _read_table(path, suffix, label_column):
     return frame, y
 
 
+def _select_columns(X, names, path, owner):
+    """``X``'s columns named ``names``, in that order; a clear error if any is missing."""
+    if not hasattr(X, "columns"):
+        return X
+    missing = [c for c in names if c not in X.columns]
+    if missing:
+        raise InputError(f"{path}: missing feature columns {list(missing)[:10]} "
+                         f"that {owner} has")
+    return X[list(names)]
+
+
+def _model_columns(model, X, path):
+    names = getattr(model, "feature_names_in_", None)
+    return X if names is None else _select_columns(X, names, path, "the model")
+
+
 def _load_model(path):
     path = Path(path)
     if not path.is_file():
@@ -97,12 +114,8 @@ def fit(args):
     X_source, y_source = read_features(args.source, args.label_column, args.labels,
                                        need_labels=True)
     X_target, _ = read_features(args.target, args.label_column)  # target labels unused
-    if hasattr(X_source, "columns") and hasattr(X_target, "columns"):
-        missing = [c for c in X_source.columns if c not in X_target.columns]
-        if missing:
-            raise InputError(f"{args.target}: missing feature columns {missing[:10]} "
-                             "that the source file has")
-        X_target = X_target[list(X_source.columns)]
+    if hasattr(X_source, "columns"):
+        X_target = _select_columns(X_target, X_source.columns, args.target, "the source file")
     X, y = pack_domains(X_source, y_source, X_target)
     classifier = DANNClassifier(lambda_max=args.lambda_max, max_epochs=args.max_epochs,
                                 random_state=args.random_state, verbose=args.verbose)
@@ -132,6 +145,7 @@ def fit(args):
 def predict(args):
     model = _load_model(args.model)
     X, _ = read_features(args.input, args.label_column)
+    X = _model_columns(model, X, args.input)
     labels, proba = model.predict(X), model.predict_proba(X)
     header = ["label"] + [f"proba_{c}" for c in model.classes_]
     rows = [[str(label)] + [f"{p:.6g}" for p in row] for label, row in zip(labels, proba)]
@@ -145,7 +159,7 @@ def evaluate(args):
 
     model = _load_model(args.model)
     X, y = read_features(args.input, args.label_column, args.labels, need_labels=True)
-    predicted = model.predict(X)
+    predicted = model.predict(_model_columns(model, X, args.input))
     classes = model.classes_
     y = np.asarray(y)
     if y.dtype.kind != classes.dtype.kind:

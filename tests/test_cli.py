@@ -81,6 +81,26 @@ def test_missing_label_column_and_feature_columns_are_named(files, capsys):
     assert "missing feature columns ['height']" in capsys.readouterr().err
 
 
+def test_predict_names_missing_columns_and_reorders_the_rest(files, capsys):
+    model = files / "model.pkl"
+    main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
+          "--model", str(model), *FIT])
+    target = pd.read_csv(files / "target.csv")
+    target[["height", "width", "label"]].to_csv(files / "swapped.csv", index=False)
+    target.drop(columns="width").to_csv(files / "narrow.csv", index=False)
+    main(["predict", "--model", str(model), "--input", str(files / "target.csv"),
+          "--output", str(files / "a.csv")])
+    main(["predict", "--model", str(model), "--input", str(files / "swapped.csv"),
+          "--output", str(files / "b.csv")])
+    pd.testing.assert_frame_equal(pd.read_csv(files / "a.csv"), pd.read_csv(files / "b.csv"))
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--model", str(model), "--input", str(files / "narrow.csv")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "missing feature columns ['width'] that the model" in err
+    assert err.count("\n") == 1
+
+
 def test_parquet_round_trip_or_a_clear_message(files, capsys):
     frame = pd.read_csv(files / "source.csv")
     try:

@@ -6,10 +6,6 @@ from ..domains import target_mask, unlabeled_mask
 
 
 class DomainStratifiedKFold(BaseCrossValidator):
-    # Under metadata routing, ask for ``groups`` (the sample_domain) by default,
-    # as scikit-learn's group splitters do.
-    __metadata_request__split = {"groups": True}
-
     """K-fold over packed data, stratified by domain and by class.
 
     Every training and validation fold holds source and target rows in the
@@ -35,6 +31,10 @@ class DomainStratifiedKFold(BaseCrossValidator):
     ``GridSearchCV(...).fit(X, y, groups=sample_domain)``, and with metadata
     routing on, as ``fit(X, y, sample_domain=sd, groups=sd)``.
     """
+
+    # Under metadata routing, ask for ``groups`` (the sample_domain) by default,
+    # as scikit-learn's group splitters do.
+    __metadata_request__split = {"groups": True}
 
     def __init__(self, n_splits=5, *, shuffle=True, random_state=None):
         self.n_splits = n_splits
