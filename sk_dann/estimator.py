@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._version import __version__
 from .callbacks import ProgressLRScheduler, ReversalScheduler
-from .domains import append_unlabeled, target_mask, unlabeled_mask
+from .domains import pack_domains, target_mask, unlabeled_mask
 from .net import DANNNet
 from .networks import ACTIVATIONS, build_dann_module
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
@@ -327,9 +327,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                     "Pass target rows either as X_target or marked by "
                     "sample_domain in packed X, not both.")
             X_target = self._validate_target(X_target, X)
-            X = (sp.vstack([X, X_target], format="csr")
-                 if sp.issparse(X) or sp.issparse(X_target) else np.concatenate([X, X_target]))
-            y = append_unlabeled(y, X_target.shape[0])
+            X, y = pack_domains(X, y, X_target)
             is_target = np.concatenate([is_target, np.ones(X_target.shape[0], dtype=bool)])
 
         labeled = ~unlabeled_mask(y)
