@@ -37,7 +37,12 @@ CASES = {
     "a single class": lambda: quick().fit(Xs, np.zeros(20, int), X_target=Xt),
     "X_target with 0 rows": lambda: quick().fit(Xs, ys, X_target=Xt[:0]),
     "1-D X": lambda: quick().fit(Xs[:, 0], ys, X_target=Xt),
-    "3-D X with the default MLP": lambda: quick().fit(Xs.reshape(20, 3, 1), ys),
+    "3-D X too small for the default image network":
+        lambda: quick().fit(Xs.reshape(20, 3, 1), ys),
+    "4-D images with no clear channel axis":
+        lambda: quick().fit(np.zeros((20, 8, 8, 8), np.uint8), ys),
+    "target images of another size": lambda: quick().fit(
+        np.zeros((20, 16, 16), np.uint8), ys, X_target=np.zeros((15, 20, 20), np.uint8)),
     "y of the wrong length": lambda: quick().fit(Xs, ys[:5], X_target=Xt),
     "predict with a different feature count":
         lambda: quick().fit(Xs, ys, X_target=Xt).predict(Xt[:, :2]),

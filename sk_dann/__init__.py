@@ -8,14 +8,18 @@ from .estimator import (
     NoTargetDataWarning,
     SavedVersionWarning,
 )
+from .feature_extraction import CNNFeatures
+from .images import ImageAugmentation
 from .reversal import GradientReversal, reverse_gradient
 
 __all__ = [
     "__version__",
+    "CNNFeatures",
     "DANNClassifier",
     "DivergenceError",
     "DivergenceWarning",
     "GradientReversal",
+    "ImageAugmentation",
     "InterruptedFitWarning",
     "NoTargetDataWarning",
     "SavedVersionWarning",

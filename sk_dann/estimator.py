@@ -18,11 +18,13 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ._version import __version__
 from .callbacks import ProgressLRScheduler, ReversalScheduler
 from .domains import pack_domains, target_mask, unlabeled_mask
+from .images import ImageAugmentation, build_image_input, resolve_image_layout
 from .net import DANNNet
-from .networks import ACTIVATIONS, build_dann_module
+from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+PRECISIONS = ("float32", "bfloat16")
 
 
 class NoTargetDataWarning(UserWarning):
@@ -46,17 +48,43 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    feature_extractor : torch.nn.Module or None, default=None
-        ``G_f``. ``None`` builds an MLP with ``hidden_layer_sizes`` on 2-D
-        input. A module is used as given (deep-copied at each ``fit``); its
-        output is flattened per row and feeds both heads.
+    feature_extractor : {"auto", "mlp", "mnist", "svhn"}, torch.nn.Module or None, \
+default=None
+        ``G_f``. ``None`` or ``"auto"``: an MLP (``"mlp"``, widths
+        ``hidden_layer_sizes``) for 2-D X, the paper's MNIST network
+        (``"mnist"``: conv 32@5x5, pool, conv 48@5x5, pool; label head
+        100-100) for image arrays. ``"svhn"`` is the paper's larger SVHN
+        network (conv 64, 64, 128 @5x5; label head 3072-2048). A module
+        (a torchvision or timm backbone, your own CNN) is used as given,
+        deep-copied at each ``fit``; its output is flattened per row.
     hidden_layer_sizes : tuple of int, default=(256,)
-        Layer widths of the default feature extractor.
+        Layer widths of the ``"mlp"`` feature extractor.
     domain_hidden_layer_sizes : tuple of int, default=(256,)
         Hidden widths of the domain head ``G_d``, which ends in one logit.
     activation : {"relu", "tanh", "sigmoid", "elu"}, default="relu"
     dropout : float, default=0.0
-        Dropout after each hidden layer of the default networks.
+        Dropout after each hidden layer of the MLP extractor and the heads.
+    domain_input_layer : str or None, default=None
+        Name of a submodule of the feature extractor (as in its
+        ``named_modules()``) whose output feeds the domain head, for instance
+        a backbone's ``"avgpool"``; later layers then serve the label head
+        only. ``None``: the extractor's output feeds both heads.
+    image_layout : {"auto", "NCHW", "NHWC", "raw"}, default="auto"
+        How 3-D and 4-D X are read. ``"auto"``: 3-D is grey images
+        ``(N, H, W)``; 4-D has its channels (1 to 4) on axis 1 or axis 3.
+        ``"raw"``: N-d arrays go to your ``feature_extractor`` unchanged (no
+        image preprocessing). Images may be ``uint8`` (scaled to [0, 1]) or
+        float; they are converted batch by batch, never as a whole.
+    image_normalization : {"channel", "imagenet"}, (mean, std) or None, \
+default="channel"
+        Per-channel normalisation of image batches after scaling:
+        ``"channel"`` uses the mean and std of all training images (source
+        and target), ``"imagenet"`` ImageNet's (for pretrained backbones),
+        a pair of per-channel sequences is used as given, ``None`` skips it.
+    augmentation : sk_dann.ImageAugmentation or None, default=None
+        Random augmentation of training image batches (shifts, flips,
+        brightness, contrast, noise), applied on the fly on the training
+        device; ``predict`` never augments.
     lambda_max : float, default=0.3
         Final strength of the reversed domain gradient. ``0`` trains the
         same network with no adaptation (the source-only baseline). 0.3 was
@@ -82,6 +110,10 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     max_epochs : int, default=100
     device : str or torch.device, default="auto"
         ``"auto"`` trains on CUDA when available, else on the CPU.
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs forward passes under ``torch.autocast`` in
+        bfloat16 (mixed precision, on CUDA and on CPUs with bf16 matrix
+        units); weights, optimizer state and losses stay float32.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch order and dropout. Fitting uses
         its own RNG state; the global torch RNG is left as it was.
@@ -116,6 +148,10 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         ``lambda``, ``lr``, ``dur``.
     device_ : str
         The device the model was trained on.
+    image_layout_ : str or None
+        ``"NHW"``, ``"NCHW"`` or ``"NHWC"`` when fitted on images, else ``None``.
+    input_shape_ : tuple
+        Shape of one row of ``X`` (``(n_features,)``, or the image shape).
 
     Examples
     --------
@@ -129,15 +165,22 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def __init__(self, feature_extractor=None, hidden_layer_sizes=(256,),
                  domain_hidden_layer_sizes=(256,), activation="relu", dropout=0.0,
+                 domain_input_layer=None, image_layout="auto",
+                 image_normalization="channel", augmentation=None,
                  lambda_max=0.3, lambda_schedule="ramp", lr=0.01,
                  lr_schedule="annealed", optimizer="sgd", momentum=0.9,
                  weight_decay=0.0, batch_size=64, max_epochs=100, device="auto",
-                 random_state=None, verbose=0, on_divergence="raise", warm_start=False):
+                 precision="float32", random_state=None, verbose=0,
+                 on_divergence="raise", warm_start=False):
         self.feature_extractor = feature_extractor
         self.hidden_layer_sizes = hidden_layer_sizes
         self.domain_hidden_layer_sizes = domain_hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
+        self.domain_input_layer = domain_input_layer
+        self.image_layout = image_layout
+        self.image_normalization = image_normalization
+        self.augmentation = augmentation
         self.lambda_max = lambda_max
         self.lambda_schedule = lambda_schedule
         self.lr = lr
@@ -148,6 +191,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.on_divergence = on_divergence
@@ -213,11 +257,12 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 np.iinfo(np.int32).max))
             with _seeded_torch(self.seed_, self.device_):
                 module = build_dann_module(
-                    _copy_module(self.feature_extractor), self.n_features_in_,
-                    len(self.classes_), _first_row(X_all),
-                    hidden_layer_sizes=self.hidden_layer_sizes,
+                    _copy_module(self.feature_extractor), len(self.classes_),
+                    _first_row(X_all), hidden_layer_sizes=self.hidden_layer_sizes,
                     domain_hidden_layer_sizes=self.domain_hidden_layer_sizes,
-                    activation=self.activation, dropout=self.dropout)
+                    activation=self.activation, dropout=self.dropout,
+                    input_transform=self._image_input(X_all),
+                    domain_input_layer=self.domain_input_layer)
                 self.net_ = self._build_net(module, self.seed_)
                 if epochs is None:
                     self.net_.fit(X_all, y_net)
@@ -227,6 +272,17 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.history_ = self.net_.history
         self._drop_unfinished_epoch()
         return self
+
+    def _image_input(self, X):
+        """The network's first layer for image arrays (``None`` for other X)."""
+        if self.image_layout_ is None:
+            if self.augmentation is not None:
+                raise ValueError(
+                    f"augmentation applies to image arrays, but X has per-row shape "
+                    f"{self.input_shape_}. Pass augmentation=None for rows of features.")
+            return None
+        return build_image_input(X, self.image_layout_, self.image_normalization,
+                                 copy.deepcopy(self.augmentation))
 
     def _drop_unfinished_epoch(self):
         """After Ctrl-C (skorch ends training quietly), keep finished epochs only."""
@@ -253,6 +309,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             iterator_train__seed=seed,
             iterator_valid__batch_size=max(1024, self.batch_size),
             device=self.device_,
+            precision=self.precision,
             verbose=self.verbose,
             callbacks__stop_on_divergence__restore_best=self.on_divergence == "restore_best",
             callbacks=[
@@ -300,15 +357,42 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 and issubclass(self.optimizer, torch.optim.Optimizer))):
             raise ValueError(f"optimizer={self.optimizer!r} is not supported; use "
                              f"one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer class.")
-        if self.feature_extractor is not None and not isinstance(
+        if isinstance(self.feature_extractor, str):
+            if self.feature_extractor not in FEATURE_EXTRACTORS:
+                raise ValueError(f"feature_extractor={self.feature_extractor!r} is not a "
+                                 f"known network; use one of {list(FEATURE_EXTRACTORS)} "
+                                 "or a torch.nn.Module.")
+        elif self.feature_extractor is not None and not isinstance(
                 self.feature_extractor, torch.nn.Module):
-            raise TypeError("feature_extractor must be None or a torch.nn.Module; "
-                            f"got {type(self.feature_extractor).__name__}.")
+            raise TypeError("feature_extractor must be None, a name such as 'mnist', or a "
+                            f"torch.nn.Module; got {type(self.feature_extractor).__name__}.")
+        if self.domain_input_layer is not None:
+            self._check_domain_input_layer()
+        if self.augmentation is not None and not isinstance(
+                self.augmentation, ImageAugmentation):
+            raise TypeError("augmentation must be None or an sk_dann.ImageAugmentation; "
+                            f"got {type(self.augmentation).__name__}.")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision={self.precision!r} is not supported; use one "
+                             f"of {list(PRECISIONS)}.")
         resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES, "lambda_schedule")
         resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
         if self.on_divergence not in ("raise", "restore_best"):
             raise ValueError("on_divergence must be 'raise' or 'restore_best'; "
                              f"got {self.on_divergence!r}.")
+
+    def _check_domain_input_layer(self):
+        if not isinstance(self.domain_input_layer, str):
+            raise TypeError("domain_input_layer must be None or the name of a submodule "
+                            f"of the feature extractor; got {self.domain_input_layer!r}.")
+        if not isinstance(self.feature_extractor, torch.nn.Module):
+            return  # a named network is built in fit, which checks the name then
+        names = [name for name, _ in self.feature_extractor.named_modules() if name]
+        if self.domain_input_layer not in names:
+            raise ValueError(
+                f"domain_input_layer={self.domain_input_layer!r} is not a submodule of the "
+                f"feature extractor; its submodules are {names[:20]}"
+                + (" ..." if len(names) > 20 else "") + ".")
 
     def _validate_training_data(self, X, y, X_target, sample_domain, reset=True,
                                 classes=None):
@@ -317,9 +401,14 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         ``reset=False`` (continued training) checks ``X`` against the fitted
         features and ``y`` against ``classes_`` instead of setting them.
         """
-        X, y = validate_data(self, X, y, reset=reset, dtype=np.float32,
-                             allow_nd=self._allow_nd(),
-                             accept_sparse=self._accept_sparse(), y_numeric=False)
+        X, y = validate_data(self, X, y, reset=reset, dtype=self._input_dtype(X),
+                             allow_nd=True, accept_sparse=self._accept_sparse(),
+                             y_numeric=False)
+        if reset:
+            self.input_shape_ = tuple(X.shape[1:])
+            self.image_layout_ = resolve_image_layout(X.shape, self.image_layout)
+        else:
+            self._check_input_shape(X)
         is_target = target_mask(y, sample_domain)
         if X_target is not None:
             if sample_domain is not None:
@@ -327,6 +416,10 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                     "Pass target rows either as X_target or marked by "
                     "sample_domain in packed X, not both.")
             X_target = self._validate_target(X_target, X)
+            if X.dtype != X_target.dtype:
+                # uint8 images are scaled per batch; once packed with float
+                # images they could not be told apart, so scale them now.
+                X, X_target = _unit_float(X), _unit_float(X_target)
             X, y = pack_domains(X, y, X_target)
             is_target = np.concatenate([is_target, np.ones(X_target.shape[0], dtype=bool)])
 
@@ -367,21 +460,42 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 "X_target has 0 rows. Pass X_target=None to train without "
                 "adaptation, or give it the unlabeled target rows.")
-        X_target = check_array(X_target, dtype=np.float32, allow_nd=self._allow_nd(),
+        X_target = check_array(X_target, dtype=self._input_dtype(X_target), allow_nd=True,
                                accept_sparse=self._accept_sparse(), input_name="X_target")
         if X_target.shape[1:] != X.shape[1:]:
+            if X.ndim == 2:
+                raise ValueError(
+                    f"X_target has {X_target.shape[1]} features per row but X has "
+                    f"{X.shape[1]}; source and target must share the same feature "
+                    "columns in the same order.")
             raise ValueError(
-                f"X_target has {X_target.shape[1:]} features per row but X has "
-                f"{X.shape[1:]}; source and target must share the same feature "
-                "columns in the same order.")
+                f"X_target has per-row shape {X_target.shape[1:]} but X has "
+                f"{X.shape[1:]}; source and target images must have the same shape "
+                "and layout.")
         return X_target
 
-    def _allow_nd(self):
-        return self.feature_extractor is not None
+    def _input_dtype(self, X):
+        """float32 for rows of features; images may also stay uint8 (scaled per batch)."""
+        ndim = getattr(X, "ndim", None)
+        if ndim is None:
+            ndim = np.asarray(X, dtype=object).ndim
+        return [np.float32, np.uint8] if ndim > 2 else np.float32
+
+    def _check_input_shape(self, X):
+        expected = getattr(self, "input_shape_", None)  # None in models saved before 0.2
+        if expected is not None and tuple(X.shape[1:]) != expected:
+            kind = "images" if self.image_layout_ else "rows"
+            raise ValueError(
+                f"X has per-row shape {tuple(X.shape[1:])}, but this model was fitted on "
+                f"{kind} of shape {self.input_shape_}. Give inputs shaped like the "
+                "training data.")
+
+    def _is_mlp(self):
+        return self.feature_extractor in (None, "auto", "mlp")
 
     def _accept_sparse(self):
         # Sparse rows are densified batch by batch (see batching.take_rows).
-        return ["csr"] if self.feature_extractor is None else False
+        return ["csr"] if self._is_mlp() else False
 
     def _resolve_device(self):
         if isinstance(self.device, str) and self.device == "auto":
@@ -395,8 +509,10 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     # -- inference ----------------------------------------------------------
     def _validate_X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=np.float32,
-                             allow_nd=self._allow_nd(), accept_sparse=self._accept_sparse())
+        X = validate_data(self, X, reset=False, dtype=self._input_dtype(X), allow_nd=True,
+                          accept_sparse=self._accept_sparse())
+        self._check_input_shape(X)
+        return X
 
     def _class_logits(self, X):
         X = self._validate_X(X)
@@ -456,7 +572,7 @@ class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float32"]
         # CSR input is densified one batch at a time; with a user-given module
         # only dense input is accepted.
-        tags.input_tags.sparse = self.feature_extractor is None
+        tags.input_tags.sparse = self._is_mlp()
         return tags
 
     def score(self, X, y, sample_weight=None):
@@ -481,6 +597,11 @@ def _first_row(X):
     """Row 0 as a fresh dense tensor: the networks infer input widths from it."""
     row = X[:1]
     return torch.as_tensor(row.toarray() if sp.issparse(row) else np.array(row))
+
+
+def _unit_float(X):
+    """float32 ``X``; ``uint8`` images scaled to [0, 1] as the network would."""
+    return X.astype(np.float32) / 255.0 if X.dtype == np.uint8 else X
 
 
 def _natural_labels(y):

@@ -26,7 +26,8 @@ class DANNLoss(torch.nn.Module):
     """
 
     def forward(self, y_pred, y_true):
-        class_logits, domain_logits = y_pred
+        # Losses in float32 even when the network ran in bfloat16.
+        class_logits, domain_logits = y_pred[0].float(), y_pred[1].float()
         labels, domains = y_true[:, LABEL], y_true[:, DOMAIN]
         labeled = (labels >= 0).to(class_logits.dtype)
         per_row = F.cross_entropy(class_logits, labels.clamp(min=0), reduction="none")
@@ -47,14 +48,30 @@ class DANNNet(NeuralNet):
     History keys per epoch: ``train_loss``, ``label_loss``, ``domain_loss``,
     ``domain_acc`` (domain-head accuracy on training batches), and, with the
     schedule callbacks, ``lambda`` and ``lr``.
+
+    ``precision="bfloat16"`` runs the module's forward passes (training and
+    inference) under ``torch.autocast`` in bfloat16 on the net's device; the
+    weights, optimizer state and losses stay float32.
     """
 
     def __init__(self, module, criterion=DANNLoss, *args,
                  iterator_train=BalancedDomainBatches,
-                 iterator_valid=SequentialBatches, train_split=None, **kwargs):
+                 iterator_valid=SequentialBatches, train_split=None,
+                 precision="float32", **kwargs):
+        self.precision = precision
         super().__init__(module, criterion, *args, iterator_train=iterator_train,
                          iterator_valid=iterator_valid, train_split=train_split,
                          **kwargs)
+
+    def autocast(self):
+        """The autocast context of ``precision`` on the net's device."""
+        device_type = torch.device(self.device).type
+        return torch.autocast(device_type, dtype=torch.bfloat16,
+                              enabled=self.precision == "bfloat16")
+
+    def infer(self, x, **fit_params):
+        with self.autocast():
+            return super().infer(x, **fit_params)
 
     @property
     def _default_callbacks(self):
@@ -131,7 +148,7 @@ class DANNNet(NeuralNet):
         iterator = self.get_iterator(self.get_dataset(X), training=False)
         self.module_.eval()
         chunks = []
-        with torch.no_grad():
+        with torch.no_grad(), self.autocast():
             for Xi, _ in iterator:
                 chunks.append(head(to_device(Xi, self.device)).float().cpu())
         if not chunks:

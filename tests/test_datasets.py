@@ -1,7 +1,15 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from sk_dann.datasets import OFFICE_CALTECH_DOMAINS, load_office_caltech, make_domain_moons
+from sk_dann.datasets import (
+    OFFICE_CALTECH_DOMAINS,
+    load_mnist_mnistm,
+    load_mnist_usps,
+    load_office_caltech,
+    make_domain_moons,
+)
 from sk_dann.datasets._moons import rotate
 
 
@@ -40,3 +48,61 @@ def test_moons_target_is_the_source_rotated_about_the_centre():
                                    atol=0.05)
     # and the shift is real: without undoing it, class means are far apart
     assert np.abs(Xt[yt == 0].mean(0) - Xs[ys == 0].mean(0)).max() > 0.2
+
+
+def _write_digits(folder, name, X, y):
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(folder / name, X=X, y=y)
+
+
+def test_mnist_mnistm_loader_uses_disjoint_indices_and_32x32_rgb(tmp_path):
+    folder = tmp_path / "mnist_mnistm"
+    mnist = np.zeros((10, 28, 28), np.uint8)
+    mnist[:, 4:24, 10:18] = 255  # a bar standing for a stroke
+    _write_digits(folder, "mnist_test.npz", mnist, np.arange(10))
+    mnistm = np.arange(10 * 32 * 32 * 3, dtype=np.int64).reshape(10, 32, 32, 3) % 256
+    _write_digits(folder, "mnistm_test.npz", mnistm.astype(np.uint8), np.arange(10) + 100)
+    data = load_mnist_mnistm(data_home=tmp_path, n_source=4)
+    assert data.X_source.shape == (4, 32, 32, 3) and data.X_source.dtype == np.uint8
+    assert data.X_target.shape == (6, 32, 32, 3)
+    assert data.y_source.tolist() == [0, 1, 2, 3]
+    assert data.y_target.tolist() == [104, 105, 106, 107, 108, 109]  # indices 4..9 only
+    np.testing.assert_array_equal(data.X_target, mnistm[4:])
+    # Resized, not padded: the bar keeps its relative place and covers 3 channels.
+    assert (data.X_source[..., 0] == data.X_source[..., 2]).all()
+    assert data.X_source[0, 16, 16, 0] == 255 and data.X_source[0, 16, 2, 0] == 0
+
+
+def test_mnist_usps_loader_reads_both_directions_shuffled(tmp_path):
+    folder = tmp_path / "mnist_usps_jda"
+    _write_digits(folder, "mnist.npz", np.zeros((20, 16, 16), np.float32), np.arange(20) % 10)
+    _write_digits(folder, "usps.npz", np.ones((12, 16, 16), np.float32), np.arange(12) % 10)
+    forward = load_mnist_usps(data_home=tmp_path)
+    backward = load_mnist_usps(data_home=tmp_path, source="usps")
+    assert forward.X_source.shape == (20, 16, 16) and forward.X_target.shape == (12, 16, 16)
+    assert backward.X_source.shape == (12, 16, 16) and backward.X_target.max() == 0
+    assert forward.y_source.tolist() != sorted(forward.y_source.tolist())  # shuffled
+    assert sorted(forward.y_source.tolist()) == sorted((np.arange(20) % 10).tolist())
+
+
+def test_digit_loaders_name_the_missing_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("SK_DANN_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match="never downloaded.*data_home"):
+        load_mnist_mnistm()
+    with pytest.raises(FileNotFoundError, match=r"mnist_usps_jda/mnist\.npz"):
+        load_mnist_usps(data_home=tmp_path)
+    monkeypatch.setenv("SK_DANN_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"mnist_mnistm/mnist_test\.npz"):
+        load_mnist_mnistm()
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED / "mnist_mnistm").is_dir(), reason="needs ../shared/data")
+def test_real_digit_files_load_with_the_recommended_split():
+    data = load_mnist_mnistm(data_home=SHARED)
+    assert data.X_source.shape == (4500, 32, 32, 3) and data.X_target.shape == (4501, 32, 32, 3)
+    usps = load_mnist_usps(data_home=SHARED)
+    assert usps.X_source.shape == (2000, 16, 16) and usps.X_target.shape == (1800, 16, 16)
+    assert set(usps.y_target.tolist()) == set(range(10))

@@ -1,0 +1,192 @@
+"""``CNNFeatures``: images to off-the-shelf CNN features, as a scikit-learn transformer.
+
+Put it in front of a :class:`~sk_dann.DANNClassifier` to adapt deep features
+computed from raw images::
+
+    make_pipeline(CNNFeatures(backbone, weights="resnet50.pth"), DANNClassifier())
+
+The backbone is any ``torch.nn.Module`` the user has (torchvision, timm or
+their own); sk_dann depends on neither library and downloads nothing.
+"""
+import copy
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+from tqdm.auto import tqdm
+
+from .images import (IMAGE_LAYOUTS, image_shape, resolve_image_layout,
+                     resolve_normalization, to_nchw_float)
+
+
+class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Features of a fixed (pretrained) CNN backbone for image arrays.
+
+    ``fit`` loads the backbone once; ``transform`` runs images through it in
+    batches, in evaluation mode and without gradients, on the GPU when
+    there is one, and returns its flattened output as float32 rows.
+
+    Parameters
+    ----------
+    backbone : torch.nn.Module
+        The network, for instance ``torchvision.models.resnet50()`` with its
+        classifier replaced by ``torch.nn.Identity()``. It is deep-copied at
+        ``fit``; the module you pass is never changed.
+    weights : str, path, dict or None, default=None
+        A state-dict file (``torch.save(model.state_dict(), path)``; read
+        with ``weights_only=True``) or a state dict, loaded into the copy.
+        ``None`` uses the backbone's weights as they are.
+    image_layout : {"auto", "NCHW", "NHWC"}, default="auto"
+        How 3-D and 4-D X are read (see :class:`~sk_dann.DANNClassifier`).
+        ``uint8`` images are scaled to [0, 1].
+    normalization : {"imagenet", "channel"}, (mean, std) or None, default="imagenet"
+        Per-channel normalisation after scaling. ``"imagenet"`` is what
+        ImageNet-pretrained backbones expect; ``"channel"`` uses the mean and
+        std of the images given to ``fit``.
+    resize : int, (int, int) or None, default=None
+        Resize each batch (bilinear, on the device) to this size before the
+        backbone, for instance 224 for ImageNet backbones.
+    grey_to_rgb : bool, default=True
+        Repeat one-channel images to three channels (for RGB backbones).
+    batch_size : int, default=128
+    device : str or torch.device, default="auto"
+        ``"auto"``: CUDA when available, else the CPU.
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs the backbone under autocast; features are
+        returned as float32.
+    verbose : int, default=0
+        ``1`` shows a progress bar over batches.
+
+    Attributes
+    ----------
+    backbone_ : torch.nn.Module
+        The loaded copy, in evaluation mode, on ``device_``.
+    device_ : str
+    image_layout_ : str
+        ``"NHW"``, ``"NCHW"`` or ``"NHWC"``.
+    n_features_out_ : int
+        Width of the flattened backbone output.
+    """
+
+    def __init__(self, backbone, weights=None, image_layout="auto",
+                 normalization="imagenet", resize=None, grey_to_rgb=True,
+                 batch_size=128, device="auto", precision="float32", verbose=0):
+        self.backbone = backbone
+        self.weights = weights
+        self.image_layout = image_layout
+        self.normalization = normalization
+        self.resize = resize
+        self.grey_to_rgb = grey_to_rgb
+        self.batch_size = batch_size
+        self.device = device
+        self.precision = precision
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Load the backbone and check ``X``; ``y`` is ignored (packed
+        ``y == -1`` rows are fine)."""
+        self._check_params()
+        X = validate_data(self, X, dtype=[np.float32, np.uint8], allow_nd=True)
+        self.image_layout_ = resolve_image_layout(X.shape, self.image_layout)
+        if self.image_layout_ is None:
+            raise ValueError(
+                f"CNNFeatures needs image arrays (N, H, W), (N, H, W, C) or (N, C, H, W); "
+                f"X has shape {X.shape}.")
+        self.input_shape_ = tuple(X.shape[1:])
+        self.device_ = _resolve_device(self.device)
+        n_channels = image_shape(X.shape, self.image_layout_)[0]
+        if self.grey_to_rgb and n_channels == 1:
+            n_channels = 3
+        stats = resolve_normalization(self.normalization, X, self.image_layout_, n_channels)
+        self.mean_, self.std_ = (None, None) if stats is None else (
+            stats[0].view(1, -1, 1, 1).to(self.device_),
+            stats[1].view(1, -1, 1, 1).to(self.device_))
+        self.backbone_ = copy.deepcopy(self.backbone)
+        if self.weights is not None:
+            self.backbone_.load_state_dict(_read_weights(self.weights))
+        self.backbone_.to(self.device_).eval()
+        self.n_features_out_ = int(self._features(X[:1]).shape[1])
+        return self
+
+    def _check_params(self):
+        if not isinstance(self.backbone, torch.nn.Module):
+            raise TypeError(f"backbone must be a torch.nn.Module; got "
+                            f"{type(self.backbone).__name__}.")
+        if self.image_layout not in IMAGE_LAYOUTS or self.image_layout == "raw":
+            raise ValueError(f"image_layout={self.image_layout!r} is not supported; use "
+                             "'auto', 'NCHW' or 'NHWC'.")
+        if not (isinstance(self.batch_size, int) and self.batch_size > 0):
+            raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
+        if self.precision not in ("float32", "bfloat16"):
+            raise ValueError(f"precision={self.precision!r} is not supported; use "
+                             "'float32' or 'bfloat16'.")
+
+    def _prepare(self, batch):
+        """A raw batch as normalised float (N, C, H, W) on the device."""
+        x = to_nchw_float(torch.as_tensor(batch).to(self.device_), self.image_layout_)
+        if self.grey_to_rgb and x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        if self.mean_ is not None:
+            x = (x - self.mean_) / self.std_
+        if self.resize is not None:
+            size = (self.resize, self.resize) if isinstance(self.resize, int) else self.resize
+            x = torch.nn.functional.interpolate(x, size=tuple(size), mode="bilinear",
+                                                align_corners=False)
+        return x
+
+    def _features(self, X, progress=False):
+        device_type = torch.device(self.device_).type
+        chunks = []
+        starts = range(0, X.shape[0], self.batch_size)
+        with torch.no_grad(), torch.autocast(device_type, dtype=torch.bfloat16,
+                                             enabled=self.precision == "bfloat16"):
+            for start in tqdm(starts, disable=not progress, desc="CNNFeatures", unit="batch"):
+                batch = np.asarray(X[start:start + self.batch_size])
+                out = self.backbone_(self._prepare(batch))
+                chunks.append(out.flatten(1).float().cpu())
+        if not chunks:
+            return np.empty((0, getattr(self, "n_features_out_", 0)), dtype=np.float32)
+        return torch.cat(chunks).numpy()
+
+    def transform(self, X):
+        """Backbone features of images ``X``: float32, shape (n_samples, n_features_out_)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float32, np.uint8], allow_nd=True)
+        if tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(f"X has images of shape {tuple(X.shape[1:])}, but CNNFeatures "
+                             f"was fitted on {self.input_shape_}.")
+        return self._features(X, progress=self.verbose > 0)
+
+    @property
+    def _n_features_out(self):
+        return self.n_features_out_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def _read_weights(weights):
+    if isinstance(weights, dict):
+        return weights
+    path = Path(weights)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"weights file {str(path)!r} does not exist. Give the path of a state dict "
+            "saved with torch.save(model.state_dict(), path), already on this machine "
+            "(sk_dann never downloads weights).")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _resolve_device(device):
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available; use "
+                         "device='auto' or 'cpu'.")
+    return str(resolved)
