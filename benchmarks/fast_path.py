@@ -1,0 +1,171 @@
+"""How close a CPU epoch comes to the machine's matrix-multiply limit.
+
+On the scale suite's data (20k + 20k rows of 2048-d features, 31 classes),
+with the default network (G_f 2048 -> 256, domain head 256 -> 256 -> 1,
+label head 256 -> 31), measures in one run:
+
+* the ``torch.mm`` rate at 256x2048x256 (fp32 and bf16), median of repeats;
+* the training FLOPs of one epoch, counted from the network's layers
+  (forward 2*in*out per row and layer; backward twice that, except the first
+  layer, which needs no gradient for its input);
+* seconds per epoch of sk_dann's default path (fp32 and bf16), and of a plain
+  skorch loop over the same network with a torch ``DataLoader`` (per-sample
+  indexing and collation), at batch sizes 64 (the default) and 256;
+* peak memory growth of a fit (in a fresh process) at 5k, 10k, 20k and 40k rows
+  per domain, against the input size.
+
+    python benchmarks/fast_path.py [--threads 1] [--epochs 3]
+
+Writes benchmarks/results/fast_path.{json,md}.
+"""
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from torch.utils.data import DataLoader
+
+sys.path.insert(0, str(Path(__file__).parent))
+from suite import make_scale_data  # noqa: E402
+
+from sk_dann import DANNClassifier, pack_domains  # noqa: E402
+from sk_dann.net import DANNNet  # noqa: E402
+
+
+def mm_rate(dtype, m=256, k=2048, n=256, repeats=50):
+    a, b = torch.randn(m, k, dtype=dtype), torch.randn(k, n, dtype=dtype)
+    for _ in range(5):
+        a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(10):
+            a @ b
+        times.append((time.perf_counter() - start) / 10)
+    return 2 * m * k * n / np.median(times) / 1e9
+
+
+def training_flops_per_row(module):
+    linears = [m for m in module.modules() if isinstance(m, torch.nn.Linear)]
+    first = module.feature_extractor[0]
+    total = 0
+    for layer in linears:
+        forward = 2 * layer.in_features * layer.out_features
+        total += forward + (forward if layer is first else 2 * forward)
+    return total
+
+
+class DataLoaderNet(DANNNet):
+    """The same net trained through skorch's default path: a torch DataLoader
+    that indexes and collates one row at a time."""
+
+    def get_iterator(self, dataset, training=False):
+        iterator = NeuralNet.get_iterator(self, dataset, training=training)
+        if training:
+            self.batches_per_epoch_, self.adapting_ = len(iterator), True
+        return iterator
+
+    def on_epoch_end(self, net, **kwargs):
+        pass
+
+
+def epoch_seconds(X, y, batch_size, epochs, precision="float32", dataloader=False):
+    clf = DANNClassifier(batch_size=batch_size, max_epochs=epochs, random_state=0,
+                         precision=precision)
+    if not dataloader:
+        clf.fit(X, y)
+        return float(np.median(clf.history_[1:, "dur"])), clf
+    clf.fit(X[:256], y[:256])  # builds the same module
+    module = clf.net_.module_
+    net = DataLoaderNet(module, max_epochs=epochs, batch_size=batch_size,
+                        optimizer=torch.optim.SGD, optimizer__momentum=0.9, lr=0.01,
+                        iterator_train=DataLoader, iterator_train__shuffle=True,
+                        precision=precision)
+    codes = np.where(y >= 0, y, -1)
+    net.fit(X, np.stack([codes, (y < 0).astype(np.int64)], axis=1))
+    return float(np.median(net.history[1:, "dur"])), clf
+
+
+MEMORY_CHILD = """
+import sys, numpy as np, torch
+sys.path.insert(0, {bench!r})
+torch.set_num_threads({threads})
+from suite import PeakMemory, make_scale_data
+from sk_dann import DANNClassifier, pack_domains
+Xs, ys, Xt, _ = make_scale_data(n_per_domain={n})
+X, y = pack_domains(Xs, ys, Xt)
+del Xs, Xt
+with PeakMemory() as memory:
+    DANNClassifier(max_epochs=1, random_state=0).fit(X, y)
+print(memory.growth_mb, X.nbytes / 2**20)
+"""
+
+
+def memory_growth(n, threads):
+    code = MEMORY_CHILD.format(bench=str(Path(__file__).parent), threads=threads, n=n)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    rates = {"float32": mm_rate(torch.float32), "bfloat16": mm_rate(torch.bfloat16)}
+    Xs, ys, Xt, _ = make_scale_data()
+    X, y = pack_domains(Xs, ys, Xt)
+    del Xs, Xt
+    rows = []
+    for batch_size in (64, 256):
+        for path, precision, dataloader in [("sk_dann", "float32", False),
+                                            ("sk_dann", "bfloat16", False),
+                                            ("skorch DataLoader", "float32", True)]:
+            seconds, clf = epoch_seconds(X, y, batch_size, args.epochs, precision, dataloader)
+            flops = training_flops_per_row(clf.net_.module_) * len(X)
+            rate = flops / seconds / 1e9
+            row = dict(path=path, precision=precision, batch_size=batch_size,
+                       epoch_s=seconds, gflop_per_epoch=flops / 1e9, gflops=rate,
+                       fraction_of_mm=rate / rates[precision])
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    memory = []
+    for n in (5_000, 10_000, 20_000, 40_000):
+        growth, input_mb = memory_growth(n, args.threads)
+        memory.append(dict(rows_per_domain=n, input_mb=input_mb, peak_growth_mb=growth,
+                           ratio=growth / input_mb))
+        print(json.dumps(memory[-1]), flush=True)
+
+    lines = [f"torch.mm at 256x2048x256: fp32 {rates['float32']:.0f} GFLOP/s, "
+             f"bf16 {rates['bfloat16']:.0f} GFLOP/s", "",
+             "| path | precision | batch | s/epoch | GFLOP/epoch | GFLOP/s | "
+             "fraction of torch.mm |", "|---" * 7 + "|"]
+    lines += [f"| {r['path']} | {r['precision']} | {r['batch_size']} | {r['epoch_s']:.3f} | "
+              f"{r['gflop_per_epoch']:.1f} | {r['gflops']:.0f} | {r['fraction_of_mm']:.2f} |"
+              for r in rows]
+    lines += ["", "| rows per domain | input MB | peak memory growth of fit MB | growth / input |",
+              "|---" * 4 + "|"]
+    lines += [f"| {m['rows_per_domain']} | {m['input_mb']:.0f} | {m['peak_growth_mb']:.0f} | "
+              f"{m['ratio']:.2f} |" for m in memory]
+    markdown = "\n".join(lines)
+    machine = (f"{platform.machine()}, {args.threads} CPU thread(s), torch {torch.__version__}, "
+               f"{args.epochs} epochs per timing (median of epochs after the first)")
+    print(markdown)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fast_path.json").write_text(json.dumps(
+        {"machine": machine, "mm_gflops": rates, "epochs": rows, "memory": memory}, indent=1))
+    (out / "fast_path.md").write_text(f"Machine: {machine}\n\n{markdown}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""The benchmark suite: does DANN adapt, and how long does a fit take.
+
+For every ordered pair of a suite: target accuracy of source-only
+(``lambda_max=0``) and of DANN at default settings (no target label used to
+tune), mean and spread over seeds, fit time, time per epoch and peak memory
+(growth of the process's peak RSS during the fit). Optionally the same
+pairs with skada's DANN side by side (same data, architecture, epochs, batch
+size), and bfloat16.
+
+    python benchmarks/suite.py office_googlenet --data-dir ../shared/data
+    python benchmarks/suite.py amazon --seeds 0 1 2
+    python benchmarks/suite.py scale --epochs 5 --compare-skada --precision bfloat16
+
+Suites: office_googlenet (6 pairs, 1024-d), office_surf (12 pairs, 800-d),
+amazon (12 pairs, 5000-d, JMLR protocol: source train labeled, target train
+unlabeled, accuracy on target test), scale (synthetic, 20k + 20k rows of
+2048-d features, 31 classes, target shifted by a per-feature affine map).
+Writes ``<out>/<suite>[_<precision>].json`` and ``.md``.
+"""
+import argparse
+import itertools
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, Normalizer, StandardScaler
+
+from sk_dann import DANNClassifier
+from sk_dann.datasets import load_office_caltech
+
+AMAZON = ("books", "dvd", "electronics", "kitchen")
+
+
+def office_pairs(features, domains, data_dir):
+    data = {d: load_office_caltech(d, features=features, data_home=data_dir) for d in domains}
+    for s, t in itertools.permutations(domains, 2):
+        yield f"{s[0].upper()}->{t[0].upper()}", (data[s].X, data[s].y, data[t].X,
+                                                   data[t].X, data[t].y)
+
+
+def amazon_pairs(data_dir):
+    data = {}
+    for domain in AMAZON:
+        with np.load(Path(data_dir) / "amazon_reviews_5000" / f"{domain}.npz") as archive:
+            data[domain] = {k: archive[k] for k in ("X", "y", "X_test", "y_test")}
+    for s, t in itertools.permutations(AMAZON, 2):
+        yield f"{s[0].upper()}->{t[0].upper()}", (
+            data[s]["X"], data[s]["y"], data[t]["X"], data[t]["X_test"], data[t]["y_test"])
+
+
+def make_scale_data(n_per_domain=20_000, n_features=2048, n_classes=31, seed=0):
+    """Gaussian classes in 2048-d; the target is a per-feature affine map of
+    fresh draws (scale in [0.5, 1.5], offset ~ N(0, 0.5)), a shift that
+    hurts a source-only model and that feature alignment can undo."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(0, 0.15, (n_classes, n_features)).astype(np.float32)
+
+    def draw(n):
+        y = rng.integers(0, n_classes, n)
+        return means[y] + rng.normal(0, 1, (n, n_features)).astype(np.float32), y
+
+    Xs, ys = draw(n_per_domain)
+    Xt, yt = draw(n_per_domain)
+    Xt = Xt * rng.uniform(0.5, 1.5, n_features).astype(np.float32) \
+        + rng.normal(0, 0.5, n_features).astype(np.float32)
+    return Xs, ys, Xt, yt
+
+
+def scale_pairs(_data_dir):
+    Xs, ys, Xt, yt = make_scale_data()
+    yield "S->T", (Xs, ys, Xt, Xt, yt)
+
+
+SUITES = {
+    # name: (pairs(data_dir), preprocessing before DANN, settings other than defaults)
+    "office_googlenet": (lambda d: office_pairs("office_caltech10_googlenet1024",
+                                                ("amazon", "dslr", "webcam"), d),
+                         lambda: [StandardScaler()], {}),
+    # GFK/JDA protocol for SURF histograms: L1-normalise rows, then z-score.
+    "office_surf": (lambda d: office_pairs("office_caltech10_surf",
+                                           ("amazon", "caltech", "dslr", "webcam"), d),
+                    lambda: [Normalizer(norm="l1"), StandardScaler()], {}),
+    # Word counts: log1p then z-score (what the shared data's baselines use).
+    "amazon": (amazon_pairs, lambda: [FunctionTransformer(np.log1p), StandardScaler()], {}),
+    "scale": (scale_pairs, lambda: [], {"max_epochs": 5}),
+}
+
+
+def _status_mb(key):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class PeakMemory:
+    """Growth of the process's peak resident memory during a block, in MB.
+
+    Resets the kernel's peak counter first (Linux ``/proc/self/clear_refs``),
+    so an earlier, higher peak (loading the data) does not hide the fit's.
+    """
+
+    def __enter__(self):
+        try:
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")
+        except OSError:
+            pass
+        self.before = _status_mb("VmRSS:")
+        return self
+
+    def __exit__(self, *exc):
+        self.growth_mb = _status_mb("VmHWM:") - self.before
+
+
+def fit_sk_dann(X, y, X_target, lambda_max, seed, settings, precision):
+    clf = DANNClassifier(lambda_max=lambda_max, random_state=seed, precision=precision,
+                         **settings)
+    start = time.perf_counter()
+    clf.fit(X, y, X_target=X_target)
+    fit_s = time.perf_counter() - start
+    return clf, fit_s, float(np.median(clf.history_[:, "dur"]))
+
+
+def fit_skada(X, y, X_target, lambda_max, seed, settings, precision):
+    """skada's DANN with the same networks (G_f 256, linear label head, domain
+    head 256 -> 1), batch size, epochs, SGD lr and momentum. Its default
+    domain classifier ends in a softmax over one output, a constant with a
+    zero gradient, so it gets a sigmoid head behind a reversal layer instead."""
+    from skada.deep import DANN
+
+    from sk_dann.reversal import reverse_gradient
+
+    torch.manual_seed(seed)
+    n_features, n_classes = X.shape[1], len(np.unique(y))
+    hidden = settings.get("hidden_layer_sizes", (256,))[0]
+
+    class DomainHead(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Sequential(torch.nn.Linear(hidden, 256), torch.nn.ReLU(),
+                                           torch.nn.Linear(256, 1), torch.nn.Sigmoid())
+
+        def forward(self, x, sample_weight=None):
+            return self.net(reverse_gradient(x, 1.0)).squeeze(-1)
+
+    class Network(torch.nn.Module):  # skada passes sample_weight to forward
+        def __init__(self):
+            super().__init__()
+            self.features = torch.nn.Sequential(torch.nn.Linear(n_features, hidden),
+                                                torch.nn.ReLU())
+            self.classifier = torch.nn.Linear(hidden, n_classes)
+
+        def forward(self, x, sample_weight=None):
+            return self.classifier(self.features(x))
+
+    net = DANN(Network(), layer_name="features", reg=lambda_max, domain_classifier=DomainHead(),
+               batch_size=settings.get("batch_size", 64),
+               max_epochs=settings.get("max_epochs", 100), train_split=None,
+               optimizer=torch.optim.SGD, optimizer__momentum=0.9, lr=0.01, verbose=0)
+    X_all = np.concatenate([X, X_target]).astype(np.float32)
+    y_all = np.concatenate([y, -np.ones(len(X_target), dtype=np.int64)])
+    domains = np.r_[np.ones(len(X), dtype=np.int64), -np.ones(len(X_target), dtype=np.int64)]
+    start = time.perf_counter()
+    net.fit(X_all, y_all, sample_domain=domains)
+    fit_s = time.perf_counter() - start
+
+    class Fitted:
+        def score(self, X_test, y_test):
+            pred = net.predict(X_test.astype(np.float32),
+                               sample_domain=-np.ones(len(X_test), dtype=np.int64))
+            return float(np.mean(pred == y_test))
+
+    return Fitted(), fit_s, float(np.median(net.history_[:, "dur"]))
+
+
+def run(suite, data_dir, seeds, precision, compare_skada, epochs):
+    pairs, preprocessing, settings = SUITES[suite]
+    settings = dict(settings, **({"max_epochs": epochs} if epochs else {}))
+    libraries = {"sk_dann": fit_sk_dann, **({"skada": fit_skada} if compare_skada else {})}
+    rows = []
+    for pair, (Xs, ys, Xt, Xt_test, yt_test) in pairs(data_dir):
+        prep = make_pipeline(*preprocessing()) if preprocessing() else None
+        if prep is not None:  # fitted on source and target rows, as in a Pipeline
+            prep.fit(np.concatenate([Xs, Xt]))
+            Xs, Xt, Xt_test = (prep.transform(a).astype(np.float32) for a in (Xs, Xt, Xt_test))
+        for library, fit in libraries.items():
+            for model, lambda_max in (("source-only", 0.0), ("DANN", 0.3)):
+                for seed in seeds:
+                    with PeakMemory() as memory:
+                        clf, fit_s, epoch_s = fit(Xs, ys, Xt, lambda_max, seed, settings,
+                                                  precision)
+                    row = dict(suite=suite, pair=pair, library=library, model=model,
+                               seed=seed, precision=precision,
+                               target_accuracy=clf.score(Xt_test, yt_test),
+                               fit_s=fit_s, epoch_s=epoch_s,
+                               peak_memory_growth_mb=memory.growth_mb,
+                               input_mb=(Xs.nbytes + Xt.nbytes) / 2**20)
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+    return rows
+
+
+def summarise(rows):
+    """Markdown: per pair, accuracy mean +- std of each model, the DANN gain,
+    median fit and epoch time; for skada runs, the time ratio."""
+    pairs = list(dict.fromkeys(r["pair"] for r in rows))
+    libraries = list(dict.fromkeys(r["library"] for r in rows))
+    head = ["pair"]
+    for lib in libraries:
+        head += [f"{lib} source-only", f"{lib} DANN", f"{lib} gain",
+                 f"{lib} fit s", f"{lib} s/epoch", f"{lib} peak MB"]
+    if len(libraries) > 1:
+        head.append("skada / sk_dann fit time")
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    gains, ratios = {lib: [] for lib in libraries}, []
+    for pair in pairs:
+        cells = [pair]
+        for lib in libraries:
+            acc = {m: [r["target_accuracy"] for r in rows if r["pair"] == pair
+                       and r["library"] == lib and r["model"] == m]
+                   for m in ("source-only", "DANN")}
+            dann = [r for r in rows if r["pair"] == pair and r["library"] == lib
+                    and r["model"] == "DANN"]
+            gain = np.mean(acc["DANN"]) - np.mean(acc["source-only"])
+            gains[lib].append(gain)
+            cells += [f"{np.mean(acc['source-only']):.3f} ± {np.std(acc['source-only']):.3f}",
+                      f"{np.mean(acc['DANN']):.3f} ± {np.std(acc['DANN']):.3f}",
+                      f"{gain:+.3f}", f"{np.median([r['fit_s'] for r in dann]):.2f}",
+                      f"{np.median([r['epoch_s'] for r in dann]):.3f}",
+                      f"{np.max([r['peak_memory_growth_mb'] for r in dann]):.0f}"]
+        if len(libraries) > 1:
+            fit_times = {lib: np.median([r["fit_s"] for r in rows if r["pair"] == pair
+                                         and r["library"] == lib]) for lib in libraries}
+            ratios.append(fit_times["skada"] / fit_times["sk_dann"])
+            cells.append(f"{ratios[-1]:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    summary = []
+    for lib in libraries:
+        accs = {m: np.mean([r["target_accuracy"] for r in rows
+                            if r["library"] == lib and r["model"] == m])
+                for m in ("source-only", "DANN")}
+        wins = sum(g > 0 for g in gains[lib])
+        losses = sum(g < 0 for g in gains[lib])
+        summary.append(f"{lib}: mean target accuracy source-only {accs['source-only']:.3f}, "
+                       f"DANN {accs['DANN']:.3f} ({accs['DANN'] - accs['source-only']:+.3f}); "
+                       f"DANN better on {wins} pairs, worse on {losses}, of {len(pairs)}.")
+    if ratios:
+        summary.append(f"Median fit-time ratio skada / sk_dann over pairs: "
+                       f"{np.median(ratios):.2f}.")
+    return "\n".join(lines) + "\n\n" + "\n".join(summary)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("suite", choices=sorted(SUITES))
+    parser.add_argument("--data-dir", default="../shared/data")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="override max_epochs (default: the suite's, else 100)")
+    parser.add_argument("--compare-skada", action="store_true",
+                        help="also fit skada's DANN (pip install skada)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "suite"))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    rows = run(args.suite, args.data_dir, args.seeds, args.precision, args.compare_skada,
+               args.epochs)
+    markdown = summarise(rows)
+    machine = (f"{platform.machine()}, {args.threads} CPU thread(s), torch "
+               f"{torch.__version__}, precision {args.precision}, seeds {args.seeds}")
+    print(markdown)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = args.suite + ("" if args.precision == "float32" else f"_{args.precision}") \
+        + ("_vs_skada" if args.compare_skada else "")
+    (out / f"{name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
+    (out / f"{name}.md").write_text(f"Machine: {machine}\n\n{markdown}\n")
+
+
+if __name__ == "__main__":
+    main()
