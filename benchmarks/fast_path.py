@@ -77,7 +77,7 @@ class DataLoaderNet(DANNNet):
 
 def epoch_seconds(X, y, batch_size, epochs, precision="float32", dataloader=False):
     clf = DANNClassifier(batch_size=batch_size, max_epochs=epochs, random_state=0,
-                         precision=precision)
+                         precision=precision, verbose=0)
     if not dataloader:
         clf.fit(X, y)
         return float(np.median(clf.history_[1:, "dur"])), clf
@@ -86,7 +86,7 @@ def epoch_seconds(X, y, batch_size, epochs, precision="float32", dataloader=Fals
     net = DataLoaderNet(module, max_epochs=epochs, batch_size=batch_size,
                         optimizer=torch.optim.SGD, optimizer__momentum=0.9, lr=0.01,
                         iterator_train=DataLoader, iterator_train__shuffle=True,
-                        precision=precision)
+                        precision=precision, verbose=0)
     codes = np.where(y >= 0, y, -1)
     net.fit(X, np.stack([codes, (y < 0).astype(np.int64)], axis=1))
     return float(np.median(net.history[1:, "dur"])), clf

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from .images import (IMAGE_LAYOUTS, image_shape, resolve_image_layout,
                      resolve_normalization, to_nchw_float)
+from .net import PRECISIONS, resolve_device
 
 
 class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -95,7 +96,7 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 f"CNNFeatures needs image arrays (N, H, W), (N, H, W, C) or (N, C, H, W); "
                 f"X has shape {X.shape}.")
         self.input_shape_ = tuple(X.shape[1:])
-        self.device_ = _resolve_device(self.device)
+        self.device_ = resolve_device(self.device)
         n_channels = image_shape(X.shape, self.image_layout_)[0]
         if self.grey_to_rgb and n_channels == 1:
             n_channels = 3
@@ -119,9 +120,9 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                              "'auto', 'NCHW' or 'NHWC'.")
         if not (isinstance(self.batch_size, int) and self.batch_size > 0):
             raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
-        if self.precision not in ("float32", "bfloat16"):
-            raise ValueError(f"precision={self.precision!r} is not supported; use "
-                             "'float32' or 'bfloat16'.")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision={self.precision!r} is not supported; use one "
+                             f"of {list(PRECISIONS)}.")
 
     def _prepare(self, batch):
         """A raw batch as normalised float (N, C, H, W) on the device."""
@@ -180,13 +181,3 @@ def _read_weights(weights):
             "saved with torch.save(model.state_dict(), path), already on this machine "
             "(sk_dann never downloads weights).")
     return torch.load(path, map_location="cpu", weights_only=True)
-
-
-def _resolve_device(device):
-    if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but CUDA is not available; use "
-                         "device='auto' or 'cpu'.")
-    return str(resolved)

@@ -16,6 +16,21 @@ from .batching import DOMAIN, LABEL, BalancedDomainBatches, SequentialBatches
 from .callbacks import StopOnDivergence
 
 
+PRECISIONS = ("float32", "bfloat16")
+
+
+def resolve_device(device):
+    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; other values are
+    checked, with a clear error for CUDA on a machine without it."""
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available; "
+                         "use device='auto' or 'cpu'.")
+    return str(resolved)
+
+
 class DANNLoss(torch.nn.Module):
     """Returns ``(label_loss, domain_loss)`` for one batch.
 
