@@ -34,6 +34,30 @@ def _as_tensor(data):
         return torch.as_tensor(data)
 
 
+def place_on_device(data, device):
+    """``data`` moved to a CUDA ``device`` once, when it takes less than half
+    the device's free memory; otherwise (and on the CPU) left where it is.
+
+    Batches are then gathered on the device with no host-to-device copy per
+    step. Sparse matrices stay on the host.
+    """
+    device = torch.device(device)
+    if device.type != "cuda" or sp.issparse(data) or data.device == device:
+        return data
+    free_bytes, _ = torch.cuda.mem_get_info(device)
+    if data.numel() * data.element_size() < free_bytes // 2:
+        return data.to(device)
+    return data
+
+
+def to_training_device(batch, device):
+    """A host batch bound for CUDA goes through pinned memory, asynchronously."""
+    device = torch.device(device)
+    if device.type == "cuda" and batch.device.type == "cpu":
+        return batch.pin_memory().to(device, non_blocking=True)
+    return batch
+
+
 def take_rows(X, rows):
     """Rows of ``X`` (a tensor or a sparse matrix) as a dense tensor.
 
@@ -74,16 +98,32 @@ class BalancedDomainBatches:
         Rows per batch, source and target together.
     seed : int
         Seed of the shuffling generator, so batches repeat with the seed.
+    device : str or torch.device, default="cpu"
+        The training device. On CUDA the data is kept there when it fits
+        (see :func:`place_on_device`); otherwise each batch is gathered on
+        the host and copied through pinned memory.
     """
 
-    def __init__(self, dataset, batch_size, seed=0):
-        self.X = _as_tensor(dataset.X)
-        self.y = _as_tensor(dataset.y)
-        self.batch_size = int(batch_size)
-        self.generator = torch.Generator().manual_seed(int(seed))
-        is_target = self.y[:, DOMAIN] == 1
+    def __init__(self, dataset, batch_size, seed=0, device="cpu"):
+        self.device = torch.device(device)
+        y = _as_tensor(dataset.y)
+        is_target = y[:, DOMAIN] == 1
+        # Row indices and their shuffling stay on the host (seeded CPU generator).
         self.source_rows = torch.nonzero(~is_target).flatten()
         self.target_rows = torch.nonzero(is_target).flatten()
+        self.X = place_on_device(_as_tensor(dataset.X), self.device)
+        self._on_device = not sp.issparse(self.X) and self.X.device.type != "cpu"
+        self.y = y.to(self.X.device) if self._on_device else y
+        self.batch_size = int(batch_size)
+        self.generator = torch.Generator().manual_seed(int(seed))
+
+    def _batches(self, batch_rows):
+        """Batches for a (n_batches, batch) index tensor: one index copy per epoch."""
+        if self._on_device:
+            batch_rows = batch_rows.to(self.X.device)
+        for rows in batch_rows:
+            X, y = take_rows(self.X, rows), take_rows(self.y, rows)
+            yield to_training_device(X, self.device), to_training_device(y, self.device)
 
     @property
     def adapting(self):
@@ -102,25 +142,25 @@ class BalancedDomainBatches:
         if not self.adapting:
             order = self.source_rows[torch.randperm(len(self.source_rows),
                                                     generator=self.generator)]
-            for batch_rows in order.split(self.batch_size):
-                yield take_rows(self.X, batch_rows), take_rows(self.y, batch_rows)
+            for batch_rows in order.split(self.batch_size):  # the last one may be short
+                yield from self._batches(batch_rows[None])
             return
         half, n_batches = self._half(), len(self)
         source = self.source_rows[_draw(len(self.source_rows), n_batches * half,
                                         self.generator)].view(n_batches, half)
         target = self.target_rows[_draw(len(self.target_rows), n_batches * half,
                                         self.generator)].view(n_batches, half)
-        for batch_rows in torch.cat([source, target], dim=1):
-            yield take_rows(self.X, batch_rows), take_rows(self.y, batch_rows)
+        yield from self._batches(torch.cat([source, target], dim=1))
 
 
 class SequentialBatches:
     """Evaluation batches: consecutive slices, in order, no copies of the set."""
 
-    def __init__(self, dataset, batch_size):
+    def __init__(self, dataset, batch_size, device="cpu"):
         self.X = _as_tensor(dataset.X)
         self.y = None if dataset.y is None else _as_tensor(dataset.y)
         self.batch_size = int(batch_size)
+        self.device = torch.device(device)
 
     def __len__(self):
         return math.ceil(self.X.shape[0] / self.batch_size)
@@ -128,4 +168,5 @@ class SequentialBatches:
     def __iter__(self):
         for start in range(0, self.X.shape[0], self.batch_size):
             rows = slice(start, start + self.batch_size)
-            yield take_rows(self.X, rows), (None if self.y is None else self.y[rows])
+            yield (to_training_device(take_rows(self.X, rows), self.device),
+                   None if self.y is None else self.y[rows])
