@@ -483,6 +483,8 @@ default="channel"
 
     def _input_dtype(self, X):
         """float32 for rows of features; images may also stay uint8 (scaled per batch)."""
+        if self.image_layout == "raw":
+            return np.float32
         ndim = getattr(X, "ndim", None)
         if ndim is None:
             ndim = np.asarray(X, dtype=object).ndim

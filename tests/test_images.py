@@ -224,6 +224,10 @@ def test_raw_layout_feeds_a_user_module_unchanged():
     DANNClassifier(feature_extractor=Sequences(), image_layout="raw", **SMALL).fit(
         X, y, X_target=X)
     assert set(seen) == {(6, 4)}
+    seen.clear()  # integer arrays arrive as float32, as 2-D rows do
+    clf = DANNClassifier(feature_extractor=Sequences(), image_layout="raw", **SMALL)
+    clf.fit(np.round(X * 10).astype(np.uint8), y, X_target=X)
+    assert set(seen) == {(6, 4)} and clf.net_.module_.input_transform is None
 
 
 def test_bfloat16_autocast_runs_the_network_in_bfloat16_on_cpu():
