@@ -107,13 +107,17 @@ class BalancedDomainBatches:
     def __init__(self, dataset, batch_size, seed=0, device="cpu"):
         self.device = torch.device(device)
         y = _as_tensor(dataset.y)
-        is_target = y[:, DOMAIN] == 1
+        is_target = (y[:, DOMAIN] == 1).cpu()
         # Row indices and their shuffling stay on the host (seeded CPU generator).
         self.source_rows = torch.nonzero(~is_target).flatten()
         self.target_rows = torch.nonzero(is_target).flatten()
         self.X = place_on_device(_as_tensor(dataset.X), self.device)
         self._on_device = not sp.issparse(self.X) and self.X.device.type != "cpu"
         self.y = y.to(self.X.device) if self._on_device else y
+        if self._on_device:
+            # skorch builds a new iterator each epoch from the same dataset;
+            # keeping the device copies there moves the data once per fit.
+            dataset.X, dataset.y = self.X, self.y
         self.batch_size = int(batch_size)
         self.generator = torch.Generator().manual_seed(int(seed))
 

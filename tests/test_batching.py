@@ -47,8 +47,11 @@ def test_sequential_batches_keep_order_and_cover_every_row():
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_on_cuda_the_data_is_placed_once_and_batches_are_gathered_there():
-    iterator = BalancedDomainBatches(dataset(), batch_size=4, seed=0, device="cuda")
+    data = dataset()
+    iterator = BalancedDomainBatches(data, batch_size=4, seed=0, device="cuda")
     assert iterator.X.is_cuda and iterator.y.is_cuda
+    next_epoch = BalancedDomainBatches(data, batch_size=4, seed=0, device="cuda")
+    assert next_epoch.X.data_ptr() == iterator.X.data_ptr()  # copied once, not per epoch
     host = list(BalancedDomainBatches(dataset(), batch_size=4, seed=0))
     for (X, y), (X_host, y_host) in zip(iterator, host):
         assert X.is_cuda and y.is_cuda
