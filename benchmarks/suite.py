@@ -180,12 +180,14 @@ def fit_skada(X, y, X_target, lambda_max, seed, settings, precision):
     return Fitted(), fit_s, float(np.median(net.history_[:, "dur"]))
 
 
-def run(suite, data_dir, seeds, precision, compare_skada, epochs):
+def run(suite, data_dir, seeds, precision, compare_skada, epochs, only_pairs=None):
     pairs, preprocessing, settings = SUITES[suite]
     settings = dict(settings, **({"max_epochs": epochs} if epochs else {}))
     libraries = {"sk_dann": fit_sk_dann, **({"skada": fit_skada} if compare_skada else {})}
     rows = []
     for pair, (Xs, ys, Xt, Xt_test, yt_test) in pairs(data_dir):
+        if only_pairs and pair not in only_pairs:
+            continue
         prep = make_pipeline(*preprocessing()) if preprocessing() else None
         if prep is not None:  # fitted on source and target rows, as in a Pipeline
             prep.fit(np.concatenate([Xs, Xt]))
@@ -267,12 +269,14 @@ def main():
                         help="override max_epochs (default: the suite's, else 100)")
     parser.add_argument("--compare-skada", action="store_true",
                         help="also fit skada's DANN (pip install skada)")
+    parser.add_argument("--pairs", nargs="+", default=None,
+                        help="run only these pairs, e.g. B->D (default: all)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "suite"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows = run(args.suite, args.data_dir, args.seeds, args.precision, args.compare_skada,
-               args.epochs)
+               args.epochs, args.pairs)
     markdown = summarise(rows)
     machine = (f"{platform.machine()}, {args.threads} CPU thread(s), torch "
                f"{torch.__version__}, precision {args.precision}, seeds {args.seeds}")
@@ -280,7 +284,8 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = args.suite + ("" if args.precision == "float32" else f"_{args.precision}") \
-        + ("_vs_skada" if args.compare_skada else "")
+        + ("_vs_skada" if args.compare_skada else "") \
+        + ("" if args.pairs is None else "_" + "_".join(p.replace("->", "") for p in args.pairs))
     (out / f"{name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
     (out / f"{name}.md").write_text(f"Machine: {machine}\n\n{markdown}\n")
 
