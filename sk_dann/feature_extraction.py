@@ -152,7 +152,7 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         return torch.cat(chunks).numpy()
 
     def transform(self, X):
-        """Backbone features of images ``X``: float32, shape (n_samples, n_features_out_)."""
+        """Backbone features of images ``X``: float32, shape ``(n_samples, n_features_out_)``."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.uint8], allow_nd=True)
         if tuple(X.shape[1:]) != self.input_shape_:
