@@ -130,7 +130,7 @@ def fit_sk_dann(X, y, X_target, lambda_max, seed, settings, precision):
 
 def fit_skada(X, y, X_target, lambda_max, seed, settings, precision):
     """skada's DANN with the same networks (G_f 256, linear label head, domain
-    head 256 -> 1), batch size, epochs, SGD lr and momentum. Its default
+    head 256 -> 1), rows per step, epochs, SGD lr and momentum. Its default
     domain classifier ends in a softmax over one output, a constant with a
     zero gradient, so it gets a sigmoid head behind a reversal layer instead."""
     from skada.deep import DANN
@@ -161,7 +161,9 @@ def fit_skada(X, y, X_target, lambda_max, seed, settings, precision):
             return self.classifier(self.features(x))
 
     net = DANN(Network(), layer_name="features", reg=lambda_max, domain_classifier=DomainHead(),
-               batch_size=settings.get("batch_size", 64),
+               # skada's loader draws batch_size rows from *each* domain; half
+               # of ours gives the same rows per step (64 by default).
+               batch_size=settings.get("batch_size", 64) // 2,
                max_epochs=settings.get("max_epochs", 100), train_split=None,
                optimizer=torch.optim.SGD, optimizer__momentum=0.9, lr=0.01, verbose=0)
     X_all = np.concatenate([X, X_target]).astype(np.float32)
