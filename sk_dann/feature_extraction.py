@@ -17,8 +17,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
-from .images import (IMAGE_LAYOUTS, image_shape, resolve_image_layout,
-                     resolve_normalization, to_nchw_float)
+from .images import (IMAGE_LAYOUTS, ImageInput, image_shape, resolve_image_layout,
+                     resolve_normalization)
 from .net import PRECISIONS, resolve_device
 
 
@@ -67,6 +67,8 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     device_ : str
     image_layout_ : str
         ``"NHW"``, ``"NCHW"`` or ``"NHWC"``.
+    input_ : sk_dann.images.ImageInput
+        Layout, scaling and normalisation of each batch, on ``device_``.
     n_features_out_ : int
         Width of the flattened backbone output.
     """
@@ -101,9 +103,7 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         if self.grey_to_rgb and n_channels == 1:
             n_channels = 3
         stats = resolve_normalization(self.normalization, X, self.image_layout_, n_channels)
-        self.mean_, self.std_ = (None, None) if stats is None else (
-            stats[0].view(1, -1, 1, 1).to(self.device_),
-            stats[1].view(1, -1, 1, 1).to(self.device_))
+        self.input_ = ImageInput(self.image_layout_, *(stats or (None, None))).to(self.device_)
         self.backbone_ = copy.deepcopy(self.backbone)
         if self.weights is not None:
             self.backbone_.load_state_dict(_read_weights(self.weights))
@@ -126,11 +126,10 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
     def _prepare(self, batch):
         """A raw batch as normalised float (N, C, H, W) on the device."""
-        x = to_nchw_float(torch.as_tensor(batch).to(self.device_), self.image_layout_)
+        # Three-channel statistics broadcast a grey batch to three channels.
+        x = self.input_(torch.as_tensor(batch).to(self.device_))
         if self.grey_to_rgb and x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
-        if self.mean_ is not None:
-            x = (x - self.mean_) / self.std_
         if self.resize is not None:
             size = (self.resize, self.resize) if isinstance(self.resize, int) else self.resize
             x = torch.nn.functional.interpolate(x, size=tuple(size), mode="bilinear",
