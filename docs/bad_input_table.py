@@ -8,10 +8,13 @@ table as printed, so the guide cannot drift from the code.
 import warnings
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sk_dann import DANNClassifier
+from sk_dann import DANNClassifier, pack_domains
 
 rng = np.random.default_rng(0)
 Xs = rng.normal(size=(20, 3)).astype(np.float32)
@@ -33,7 +36,10 @@ CASES = {
     "target with a different feature count": lambda: quick().fit(Xs, ys, X_target=Xt[:, :2]),
     "NaN in X": lambda: quick().fit(np.where(Xs > 1.5, np.nan, Xs), ys, X_target=Xt),
     "inf in X_target": lambda: quick().fit(Xs, ys, X_target=np.where(Xt > 1.5, np.inf, Xt)),
-    "no labeled rows (all y == -1)": lambda: quick().fit(Xs, -np.ones(20, int), X_target=Xt),
+    "no labeled rows (packed, all y == -1)": lambda: quick().fit(Xs, -np.ones(20, int)),
+    "{-1, +1} labels packed with y == -1 target rows": lambda: quick().fit(
+        np.r_[Xs, Xt], np.r_[np.ones(20, int), -np.ones(15, int)]),
+    "{-1, +1} labels given to pack_domains": lambda: pack_domains(Xs, 2 * ys - 1, Xt),
     "a single class": lambda: quick().fit(Xs, np.zeros(20, int), X_target=Xt),
     "X_target with 0 rows": lambda: quick().fit(Xs, ys, X_target=Xt[:0]),
     "1-D X": lambda: quick().fit(Xs[:, 0], ys, X_target=Xt),
@@ -43,11 +49,25 @@ CASES = {
         lambda: quick().fit(np.zeros((20, 8, 8, 8), np.uint8), ys),
     "target images of another size": lambda: quick().fit(
         np.zeros((20, 16, 16), np.uint8), ys, X_target=np.zeros((15, 20, 20), np.uint8)),
+    "predict on images of another size": lambda: quick().fit(
+        np.zeros((20, 16, 16), np.uint8), ys).predict(np.zeros((3, 20, 20), np.uint8)),
+    "X_target frame with other column names": lambda: quick().fit(
+        pd.DataFrame(Xs, columns=list("abc")), ys,
+        X_target=pd.DataFrame(Xt, columns=list("abd"))),
+    "X_target routed past a Pipeline's scaler": lambda: make_pipeline(
+        StandardScaler(), quick()).fit(Xs, ys, dannclassifier__X_target=Xt),
     "y of the wrong length": lambda: quick().fit(Xs, ys[:5], X_target=Xt),
     "predict with a different feature count":
         lambda: quick().fit(Xs, ys, X_target=Xt).predict(Xt[:, :2]),
     "predict before fit": lambda: quick().predict(Xt),
     "lambda_max=-1": lambda: quick(lambda_max=-1).fit(Xs, ys, X_target=Xt),
+    "unknown domain_input_layer of a named network": lambda: quick(
+        feature_extractor="mnist", domain_input_layer="fc").fit(
+        np.zeros((20, 28, 28), np.uint8), ys),
+    "warm start after changing hidden_layer_sizes": lambda: quick(warm_start=True).fit(
+        Xs, ys, X_target=Xt).set_params(hidden_layer_sizes=(8,)).fit(Xs, ys, X_target=Xt),
+    "n_threads=0": lambda: quick(n_threads=0).fit(Xs, ys, X_target=Xt),
+    "device='gpu'": lambda: quick(device="gpu").fit(Xs, ys, X_target=Xt),
     "device='cuda' without CUDA": lambda: quick(device="cuda").fit(Xs, ys, X_target=Xt),
     "diverging loss (lr=1e6)": lambda: DANNClassifier(lr=1e6, max_epochs=3).fit(
         Xs * 1e3, ys, X_target=Xt * 1e3),

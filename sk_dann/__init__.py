@@ -1,4 +1,5 @@
 """sk_dann: domain-adversarial neural networks, the scikit-learn way."""
+from ._callers import PackedLabelsScoringWarning
 from ._version import __version__
 from .callbacks import DivergenceError, DivergenceWarning
 from .domains import pack_domains
@@ -22,6 +23,7 @@ __all__ = [
     "ImageAugmentation",
     "InterruptedFitWarning",
     "NoTargetDataWarning",
+    "PackedLabelsScoringWarning",
     "SavedVersionWarning",
     "pack_domains",
     "reverse_gradient",

@@ -12,8 +12,10 @@ default ``label``). The model file is a pickled scikit-learn Pipeline,
 ``DANNClassifier``.
 """
 import argparse
+import os
 import pickle
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -101,30 +103,83 @@ def _load_model(path):
     path = Path(path)
     if not path.is_file():
         raise InputError(f"model file not found: {path}")
-    with path.open("rb") as handle:
-        return pickle.load(handle)
+    try:
+        with path.open("rb") as handle:
+            model = pickle.load(handle)
+    except Exception as error:  # whatever unpickling a non-model file raises
+        raise InputError(f"{path}: not a model file written by sk-dann fit "
+                         f"({type(error).__name__}: {error})") from error
+    if not (hasattr(model, "predict") and hasattr(model, "classes_")):
+        raise InputError(f"{path}: holds a {type(model).__name__}, not a classifier "
+                         "written by sk-dann fit")
+    return model
+
+
+def check_writable(path, what):
+    """Fail before any work when ``path`` cannot be written."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError(f"{what} {path} is a folder; give a file name")
+    if not parent.is_dir():
+        raise InputError(f"cannot write the {what} {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"cannot write the {what} {path}: permission denied")
+
+
+def write_model(model, path):
+    """Pickle ``model`` to ``path`` atomically; if that fails (a full disk, say),
+    save it in the temporary folder rather than lose the training."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("wb") as handle:
+            pickle.dump(model, handle)
+        os.replace(partial, path)
+        return path
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        with tempfile.NamedTemporaryFile(prefix="sk-dann-model-", suffix=".pkl",
+                                         delete=False) as handle:
+            try:
+                pickle.dump(model, handle)
+            except OSError:
+                raise InputError(f"cannot write the model {path}: {error.strerror}; the "
+                                 "temporary folder is not writable either, so the "
+                                 "trained model is lost") from error
+        raise InputError(f"cannot write the model {path}: {error.strerror}; the trained "
+                         f"model was saved to {handle.name} instead") from error
 
 
 def fit(args):
-    from sklearn.pipeline import make_pipeline
+    from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from . import DANNClassifier, pack_domains
+    from . import DANNClassifier
+    from .domains import stack_rows
 
+    for path, what in [(args.model, "model"), (args.report, "report")]:
+        if path:
+            check_writable(path, what)
     X_source, y_source = read_features(args.source, args.label_column, args.labels,
                                        need_labels=True)
     X_target, _ = read_features(args.target, args.label_column)  # target labels unused
     if hasattr(X_source, "columns"):
         X_target = _select_columns(X_target, X_source.columns, args.target, "the source file")
-    X, y = pack_domains(X_source, y_source, X_target)
     classifier = DANNClassifier(lambda_max=args.lambda_max, max_epochs=args.max_epochs,
                                 random_state=args.random_state, verbose=args.verbose)
-    model = classifier if args.no_scaler else make_pipeline(StandardScaler(), classifier)
     start = time.perf_counter()
-    model.fit(X, y)
+    # The target goes in as X_target, not packed with y == -1, so that -1 can
+    # be a class ({-1, +1} labels); the scaler is fitted on both domains.
+    if args.no_scaler:
+        model = classifier.fit(X_source, y_source, X_target=X_target)
+    else:
+        scaler = StandardScaler().fit(stack_rows(X_source, X_target))
+        classifier.fit(scaler.transform(X_source), y_source,
+                       X_target=scaler.transform(X_target))
+        model = Pipeline([("standardscaler", scaler), ("dannclassifier", classifier)])
     seconds = time.perf_counter() - start
-    with Path(args.model).open("wb") as handle:
-        pickle.dump(model, handle)
+    write_model(model, args.model)
     history = classifier.history_
     report = "\n".join([
         f"sk-dann fit: {args.source} (source, {len(y_source)} labeled rows) -> "
@@ -143,6 +198,7 @@ def fit(args):
 
 
 def predict(args):
+    check_writable(args.output, "output")
     model = _load_model(args.model)
     X, _ = read_features(args.input, args.label_column)
     X = _model_columns(model, X, args.input)
@@ -164,7 +220,17 @@ def evaluate(args):
     y = np.asarray(y)
     if y.dtype.kind != classes.dtype.kind:
         # Labels read back from text: compare as strings.
-        y, predicted = y.astype(str), predicted.astype(str)
+        y, predicted, classes = y.astype(str), predicted.astype(str), classes.astype(str)
+    unknown = sorted(set(y.tolist()) - set(classes.tolist()), key=str)
+    if len(unknown) == len(set(y.tolist())):
+        raise InputError(
+            f"{args.input}: its labels {unknown[:10]} share no value with the model's "
+            f"classes {classes.tolist()[:10]}; check --label-column and that the file "
+            "is labeled like the source")
+    if unknown:
+        print(f"sk-dann evaluate: warning: {int(np.isin(y, unknown).sum())} rows have "
+              f"labels the model does not know ({unknown[:10]}); they count as errors",
+              file=sys.stderr)
     print(f"accuracy: {accuracy_score(y, predicted):.4f} on {len(y)} rows of {args.input}")
 
 
@@ -210,8 +276,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (InputError, ValueError) as error:  # ValueError: the estimator's own message
-        parser.exit(2, f"sk-dann {args.command}: error: {error}\n")
+    except (InputError, ValueError, OSError) as error:  # ValueError: the estimator's
+        one_line = " ".join(str(error).split())
+        parser.exit(2, f"sk-dann {args.command}: error: {one_line}\n")
     return 0
 
 

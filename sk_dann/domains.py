@@ -21,18 +21,66 @@ def pack_domains(X_source, y_source, X_target):
     """Stack source and target rows; target rows get ``y == -1``.
 
     Returns ``(X, y)`` ready for ``DANNClassifier().fit(X, y)`` or a Pipeline.
-    Works with numpy arrays, pandas objects (a DataFrame stays a DataFrame)
-    and scipy sparse matrices (the result is CSR).
+    Works with numpy arrays, pandas objects (a DataFrame stays a DataFrame;
+    the target's columns are matched to the source's by name) and scipy
+    sparse matrices (the result is CSR).
+
+    ``y_source`` may not contain ``-1``: packed, it would read as "unlabeled".
+    With labels in the ``{-1, +1}`` convention, fit with
+    ``X_target=...`` instead (there ``-1`` is an ordinary class), or recode
+    the labels first.
+    """
+    y_source = np.asarray(y_source)
+    if unlabeled_mask(y_source).any():
+        raise ValueError(
+            f"y_source holds {int(unlabeled_mask(y_source).sum())} labels equal to "
+            f"{UNLABELED}, the marker pack_domains gives unlabeled target rows, so "
+            "they would be read as target rows. If -1 is one of your classes (the "
+            "{-1, +1} convention), pass the target separately, "
+            "DANNClassifier().fit(X_source, y_source, X_target=X_target), where -1 "
+            "is an ordinary class, or recode the labels first, e.g. "
+            "y_source = np.where(y_source == -1, 0, y_source).")
+    return stack_rows(X_source, X_target), append_unlabeled(y_source, X_target.shape[0])
+
+
+def stack_rows(X_source, X_target):
+    """Source rows followed by target rows, in the source's container type.
+
+    DataFrames are matched by column name: the target's columns are put in
+    the source's order when they are the same names, and a clear error is
+    raised when they are not (never a frame padded with NaN).
     """
     if hasattr(X_source, "iloc") and hasattr(X_target, "iloc"):
         import pandas as pd
 
-        X = pd.concat([X_source, X_target], ignore_index=True)
-    elif sp.issparse(X_source) or sp.issparse(X_target):
-        X = sp.vstack([X_source, X_target], format="csr")
-    else:
-        X = np.concatenate([np.asarray(X_source), np.asarray(X_target)])
-    return X, append_unlabeled(y_source, X_target.shape[0])
+        X_target = align_columns(X_target, X_source.columns, "X_target", "X_source")
+        return pd.concat([X_source, X_target], ignore_index=True)
+    if sp.issparse(X_source) or sp.issparse(X_target):
+        return sp.vstack([X_source, X_target], format="csr")
+    return np.concatenate([np.asarray(X_source), np.asarray(X_target)])
+
+
+def align_columns(frame, names, what, reference):
+    """``frame``'s columns in the order ``names``; raise if the names differ.
+
+    ``what`` and ``reference`` name the two inputs in the error message.
+    """
+    names = [str(c) for c in names]
+    columns = [str(c) for c in frame.columns]
+    if columns == names:
+        return frame
+    missing = [c for c in names if c not in columns]
+    extra = [c for c in columns if c not in names]
+    if missing or extra or len(columns) != len(names):
+        raise ValueError(
+            f"{what}'s columns do not match {reference}'s: "
+            + (f"missing {missing[:10]}" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"unexpected {extra[:10]}" if extra else "")
+            + (". " if missing or extra else f"duplicate names in {columns[:10]}. ")
+            + f"Give {what} the same feature columns as {reference} "
+            "(they are matched by name).")
+    return frame.iloc[:, [columns.index(c) for c in names]]
 
 
 def append_unlabeled(y, n_rows):

@@ -13,14 +13,18 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (_get_feature_names, check_array, check_is_fitted,
+                                      validate_data)
 
 from ._version import __version__
 from .callbacks import ProgressLRScheduler, ReversalScheduler
-from .domains import pack_domains, target_mask, unlabeled_mask
+from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
+from ._callers import warn_if_scored_on_packed_labels as _warn_if_scored_on_packed_labels
+from .domains import UNLABELED, align_columns, stack_rows, target_mask, unlabeled_mask
 from .images import ImageAugmentation, build_image_input, resolve_image_layout
 from .net import PRECISIONS, DANNNet, resolve_device
-from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module
+from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_submodule
+from .threads import KEEP_TORCH_SETTING, resolve_n_threads, torch_threads
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
@@ -109,6 +113,15 @@ default="channel"
     max_epochs : int, default=100
     device : str or torch.device, default="auto"
         ``"auto"`` trains on CUDA when available, else on the CPU.
+    n_threads : int or None, default=None
+        CPU threads torch uses during ``fit`` and ``partial_fit`` (restored
+        after). ``None``: the usable CPUs (affinity mask, container quota)
+        that no other runnable process occupies when the fit starts, at
+        least 1 and at most torch's own setting. This avoids the slow-down of
+        a thread pool that spins beside busy processes (several times slower
+        on 2 cores beside one busy process; see ``docs/benchmarks.md``).
+        An int fixes the count, which makes fits bit-for-bit repeatable
+        whatever the machine's load; ``-1`` keeps torch's setting as it is.
     precision : {"float32", "bfloat16"}, default="float32"
         ``"bfloat16"`` runs forward passes under ``torch.autocast`` in
         bfloat16 (mixed precision, on CUDA and on CPUs with bf16 matrix
@@ -147,6 +160,8 @@ default="channel"
         ``lambda``, ``lr``, ``dur``.
     device_ : str
         The device the model was trained on.
+    n_threads_ : int
+        The CPU threads the last fit used.
     image_layout_ : str or None
         ``"NHW"``, ``"NCHW"`` or ``"NHWC"`` when fitted on images, else ``None``.
     input_shape_ : tuple
@@ -169,7 +184,7 @@ default="channel"
                  lambda_max=0.3, lambda_schedule="ramp", lr=0.01,
                  lr_schedule="annealed", optimizer="sgd", momentum=0.9,
                  weight_decay=0.0, batch_size=64, max_epochs=100, device="auto",
-                 precision="float32", random_state=None, verbose=0,
+                 n_threads=None, precision="float32", random_state=None, verbose=0,
                  on_divergence="raise", warm_start=False):
         self.feature_extractor = feature_extractor
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -190,6 +205,7 @@ default="channel"
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.device = device
+        self.n_threads = n_threads
         self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
@@ -234,8 +250,9 @@ default="channel"
     def _fit(self, X, y, X_target, sample_domain, epochs, classes=None):
         self._check_params()
         continuing = hasattr(self, "net_") and (epochs is not None or self.warm_start)
-        if not continuing:
-            self.device_ = resolve_device(self.device)
+        self.device_ = resolve_device(self.device)
+        if continuing:
+            self._check_structure_unchanged()
         X_all, codes, is_target = self._validate_training_data(
             X, y, X_target, sample_domain, reset=not continuing, classes=classes)
         if not is_target.any() and self.lambda_max != 0:
@@ -246,31 +263,95 @@ default="channel"
                 NoTargetDataWarning, stacklevel=3)
         y_net = np.stack([codes, is_target.astype(np.int64)], axis=1)
 
-        if continuing:
-            # A seed per step count: continued training is reproducible too.
-            seed = self.seed_ + self.net_.train_steps_done_
-            with _seeded_torch(seed, self.device_):
-                self.net_.partial_fit(X_all, y_net, epochs=epochs or self.max_epochs)
-        else:
-            self.seed_ = int(check_random_state(self.random_state).randint(
-                np.iinfo(np.int32).max))
-            with _seeded_torch(self.seed_, self.device_):
-                module = build_dann_module(
-                    _copy_module(self.feature_extractor), len(self.classes_),
-                    _first_row(X_all), hidden_layer_sizes=self.hidden_layer_sizes,
-                    domain_hidden_layer_sizes=self.domain_hidden_layer_sizes,
-                    activation=self.activation, dropout=self.dropout,
-                    input_transform=self._image_input(X_all),
-                    domain_input_layer=self.domain_input_layer)
-                self.net_ = self._build_net(module, self.seed_)
-                if epochs is None:
-                    self.net_.fit(X_all, y_net)
-                else:
-                    self.net_.initialize()
-                    self.net_.partial_fit(X_all, y_net, epochs=epochs)
+        threads = resolve_n_threads(self.n_threads)
+        self.n_threads_ = threads or torch.get_num_threads()
+        with torch_threads(threads):
+            if continuing:
+                self._continue_training(X_all, y_net, epochs)
+            else:
+                self._train_new_network(X_all, y_net, epochs)
         self.history_ = self.net_.history
         self._drop_unfinished_epoch()
         return self
+
+    def _train_new_network(self, X, y_net, epochs):
+        self.seed_ = int(check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max))
+        with _seeded_torch(self.seed_, self.device_):
+            module = build_dann_module(
+                _copy_module(self.feature_extractor), len(self.classes_), _first_row(X),
+                hidden_layer_sizes=_layer_sizes(self.hidden_layer_sizes),
+                domain_hidden_layer_sizes=_layer_sizes(self.domain_hidden_layer_sizes),
+                activation=self.activation, dropout=self.dropout,
+                input_transform=self._image_input(X),
+                domain_input_layer=self.domain_input_layer)
+            self._built_structure = self._structure()
+            self.net_ = self._build_net(module, self.seed_)
+            if epochs is None:
+                self.net_.fit(X, y_net)
+            else:
+                self.net_.initialize()
+                self.net_.partial_fit(X, y_net, epochs=epochs)
+
+    def _continue_training(self, X, y_net, epochs):
+        # A seed per step count: continued training is reproducible too.
+        seed = self.seed_ + self.net_.train_steps_done_
+        with _seeded_torch(seed, self.device_):
+            self.net_ = self._continued_net(
+                schedule_epochs=self.max_epochs if epochs is not None else None)
+            self.net_.partial_fit(X, y_net, epochs=epochs or self.max_epochs)
+
+    #: Parameters that shape the network: a continued fit (``warm_start``,
+    #: ``partial_fit``) cannot change them, so it refuses to run if they did.
+    _STRUCTURAL_PARAMS = ("feature_extractor", "hidden_layer_sizes",
+                          "domain_hidden_layer_sizes", "activation", "dropout",
+                          "domain_input_layer", "image_layout", "image_normalization",
+                          "augmentation")
+
+    def _structure(self):
+        """The structural parameters, in a form that compares by value."""
+        # repr: a module compares by its architecture, not as an object.
+        return {name: _layer_sizes(getattr(self, name)) if name.endswith("layer_sizes")
+                else repr(getattr(self, name)) for name in self._STRUCTURAL_PARAMS}
+
+    def _check_structure_unchanged(self):
+        built = getattr(self, "_built_structure", None)  # None: saved before 0.3
+        if built is None:
+            return
+        changed = [name for name, value in self._structure().items() if built[name] != value]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed since the network was built, but a "
+                "continued fit (warm_start=True or partial_fit) keeps the fitted "
+                "network. Set warm_start=False to train a new network with the new "
+                "value, or set the old value back to continue training.")
+
+    def _continued_net(self, schedule_epochs=None):
+        """A net built from the current parameters around the fitted module.
+
+        What can change between fits (``lr``, the schedules, ``lambda_max``,
+        ``optimizer``, ``momentum``, ``weight_decay``, ``batch_size``,
+        ``device``, ``precision``, ``verbose``, ``on_divergence``) takes effect;
+        the weights, the optimizer's state (same optimizer class), the
+        training progress and the history carry over. ``schedule_epochs``
+        (``partial_fit``) is the schedules' horizon; ``None`` (``warm_start``)
+        keeps the old one, so the schedules stay at their end.
+        """
+        old = self.net_
+        net = self._build_net(old.module_, self.seed_)
+        net.initialize()
+        net.max_epochs = old.max_epochs if schedule_epochs is None else schedule_epochs
+        net.history = old.history
+        net.train_steps_done_ = old.train_steps_done_
+        net.batches_per_epoch_ = old.batches_per_epoch_
+        net.batch_generator_state_ = old.batch_generator_state_
+        if type(net.optimizer_) is type(old.optimizer_):
+            # Momentum buffers and the like; hyper-parameters stay the new ones.
+            state = old.optimizer_.state_dict()
+            net.optimizer_.load_state_dict(
+                {"state": state["state"],
+                 "param_groups": net.optimizer_.state_dict()["param_groups"]})
+        return net
 
     def _image_input(self, X):
         """The network's first layer for image arrays (``None`` for other X)."""
@@ -338,6 +419,11 @@ default="channel"
                     or not math.isfinite(value) or value < 0):
                 raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
 
+        if not (self.n_threads is None or self.n_threads == KEEP_TORCH_SETTING or (
+                isinstance(self.n_threads, numbers.Integral)
+                and not isinstance(self.n_threads, bool) and self.n_threads > 0)):
+            raise ValueError("n_threads must be None (automatic), a positive integer or "
+                             f"-1 (keep torch's setting); got {self.n_threads!r}.")
         positive_int("batch_size")
         positive_int("max_epochs")
         for name in ("lambda_max", "lr", "momentum", "weight_decay", "dropout"):
@@ -348,8 +434,12 @@ default="channel"
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
         for name in ("hidden_layer_sizes", "domain_hidden_layer_sizes"):
             sizes = getattr(self, name)
-            if not all(isinstance(s, numbers.Integral) and s > 0 for s in np.ravel(sizes)):
-                raise ValueError(f"{name} must be a tuple of positive integers; got {sizes!r}.")
+            if not (isinstance(sizes, numbers.Integral) or (
+                    isinstance(sizes, (tuple, list, np.ndarray)) and np.ndim(sizes) == 1)) \
+                    or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                               and s > 0 for s in np.ravel(sizes)):
+                raise ValueError(f"{name} must be a positive integer or a tuple of "
+                                 f"positive integers, e.g. (256,); got {sizes!r}.")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation={self.activation!r} is not supported; "
                              f"use one of {sorted(ACTIVATIONS)}.")
@@ -383,25 +473,35 @@ default="channel"
                              f"got {self.on_divergence!r}.")
 
     def _check_domain_input_layer(self):
-        if not isinstance(self.domain_input_layer, str):
+        if isinstance(self.feature_extractor, torch.nn.Module):
+            check_submodule(self.feature_extractor, self.domain_input_layer)
+        elif not isinstance(self.domain_input_layer, str):
             raise TypeError("domain_input_layer must be None or the name of a submodule "
                             f"of the feature extractor; got {self.domain_input_layer!r}.")
-        if not isinstance(self.feature_extractor, torch.nn.Module):
-            return  # a named network is built in fit, which checks the name then
-        names = [name for name, _ in self.feature_extractor.named_modules() if name]
-        if self.domain_input_layer not in names:
-            raise ValueError(
-                f"domain_input_layer={self.domain_input_layer!r} is not a submodule of the "
-                f"feature extractor; its submodules are {names[:20]}"
-                + (" ..." if len(names) > 20 else "") + ".")
+        # A named network is built in fit, where check_submodule checks the name.
 
     def _validate_training_data(self, X, y, X_target, sample_domain, reset=True,
                                 classes=None):
         """Check inputs; return stacked X, encoded labels and the target mask.
 
+        Which rows are target rows, and whether ``-1`` is a label:
+
+        * ``X_target`` given: ``X, y`` are all source rows and every ``y`` is a
+          label (``-1`` is an ordinary class, as in the ``{-1, +1}``
+          convention);
+        * ``sample_domain`` given: its negative entries mark target rows, whose
+          ``y == -1`` means unlabeled; a source row with ``y == -1`` is refused
+          as ambiguous;
+        * neither (packed data): ``y == -1`` marks the unlabeled target rows.
+
         ``reset=False`` (continued training) checks ``X`` against the fitted
         features and ``y`` against ``classes_`` instead of setting them.
         """
+        if X_target is not None:
+            _refuse_pipeline_bypass(self)
+        if not reset:
+            self._check_image_shape(X)
+        X_frame = X
         X, y = validate_data(self, X, y, reset=reset, dtype=self._input_dtype(X),
                              allow_nd=True, accept_sparse=self._accept_sparse(),
                              y_numeric=False)
@@ -410,21 +510,39 @@ default="channel"
             self.image_layout_ = resolve_image_layout(X.shape, self.image_layout)
         else:
             self._check_input_shape(X)
-        is_target = target_mask(y, sample_domain)
+        marker = unlabeled_mask(y)
         if X_target is not None:
             if sample_domain is not None:
                 raise ValueError(
                     "Pass target rows either as X_target or marked by "
                     "sample_domain in packed X, not both.")
-            X_target = self._validate_target(X_target, X)
+            X_target = self._validate_target(X_target, X, X_frame)
             if X.dtype != X_target.dtype:
-                # uint8 images are scaled per batch; once packed with float
+                # uint8 images are scaled per batch; once stacked with float
                 # images they could not be told apart, so scale them now.
                 X, X_target = _unit_float(X), _unit_float(X_target)
-            X, y = pack_domains(X, y, X_target)
-            is_target = np.concatenate([is_target, np.ones(X_target.shape[0], dtype=bool)])
-
-        labeled = ~unlabeled_mask(y)
+            n_source, n_target = X.shape[0], X_target.shape[0]
+            X = stack_rows(X, X_target)
+            is_target = np.r_[np.zeros(n_source, bool), np.ones(n_target, bool)]
+            labeled = ~is_target
+            y_labeled = y
+        else:
+            is_target = target_mask(y, sample_domain)
+            if sample_domain is not None and (marker & ~is_target).any():
+                raise ValueError(
+                    f"{int((marker & ~is_target).sum())} rows that sample_domain marks as "
+                    "source (> 0) have y == -1, the marker of unlabeled target rows. If "
+                    "-1 is one of your classes (the {-1, +1} convention), pass the target "
+                    "rows separately, fit(X_source, y_source, X_target=X_target), where -1 "
+                    "is an ordinary class, or recode the labels first.")
+            if not reset and sample_domain is None and marker.any() and (
+                    UNLABELED in self.classes_.tolist()):
+                raise ValueError(
+                    "This model has -1 among its classes (it was fitted with X_target), "
+                    "so y == -1 in packed data would be ambiguous. Pass the target rows "
+                    "as X_target=... here too.")
+            labeled = ~marker
+            y_labeled = y[labeled]
         if not labeled.any():
             raise ValueError(
                 "No labeled rows: every y is -1 (the unlabeled-target marker). "
@@ -433,15 +551,15 @@ default="channel"
             raise ValueError(
                 "No source rows: sample_domain marks every row as target (< 0). "
                 "Source domains use positive sample_domain values.")
-        y_labeled = _natural_labels(y[labeled])
+        y_labeled = _natural_labels(y_labeled)
         check_classification_targets(y_labeled)
         if reset:
             encoder = LabelEncoder().fit(y_labeled if classes is None else
                                          _natural_labels(np.asarray(classes)))
             if len(encoder.classes_) < 2:
-                raise ValueError(
-                    f"y has 1 class ({encoder.classes_.tolist()[0]!r}) among its labeled "
-                    "rows; a classifier needs at least 2 classes.")
+                raise ValueError(_one_class_message(
+                    encoder.classes_.tolist()[0], int(marker.sum()) if X_target is None
+                    and sample_domain is None else 0))
             self.classes_ = encoder.classes_
         else:
             encoder = LabelEncoder().fit(self.classes_)
@@ -451,16 +569,28 @@ default="channel"
                 f"y has labels {sorted(map(repr, unseen))} that are not among the "
                 f"classes {self.classes_.tolist()}. Continued training keeps the classes "
                 "of the first fit; pass every class to the first partial_fit (classes=...).")
-        codes = np.full(len(y), -1, dtype=np.int64)
+        codes = np.full(X.shape[0], -1, dtype=np.int64)
         codes[labeled] = encoder.transform(y_labeled)
         return X, codes, is_target
 
-    def _validate_target(self, X_target, X):
+    def _validate_target(self, X_target, X, X_frame):
+        """``X_target`` checked against the validated ``X``; a DataFrame's
+        columns are matched by name to those of ``X_frame`` (X as given)."""
         n_rows = X_target.shape[0] if hasattr(X_target, "shape") else len(X_target)
         if n_rows == 0:
             raise ValueError(
                 "X_target has 0 rows. Pass X_target=None to train without "
                 "adaptation, or give it the unlabeled target rows.")
+        fitted_names = getattr(self, "feature_names_in_", None)
+        target_names = _get_feature_names(X_target)
+        if fitted_names is not None and target_names is not None:
+            X_target = align_columns(X_target, fitted_names, "X_target", "X")
+        elif (fitted_names is None) != (target_names is None) and X.ndim == 2:
+            has, lacks = ("X", "X_target") if target_names is None else ("X_target", "X")
+            warnings.warn(
+                f"{has} has feature names but {lacks} does not, so their columns are "
+                "matched by position. Give both the same column names (DataFrames), "
+                "or neither.", UserWarning, stacklevel=4)
         X_target = check_array(X_target, dtype=self._input_dtype(X_target), allow_nd=True,
                                accept_sparse=self._accept_sparse(), input_name="X_target")
         if X_target.shape[1:] != X.shape[1:]:
@@ -501,14 +631,23 @@ default="channel"
         return ["csr"] if self._is_mlp() else False
 
     # -- inference ----------------------------------------------------------
+    def _check_image_shape(self, X):
+        """Before validate_data: its feature count would read an image's height."""
+        shape = getattr(X, "shape", None)
+        fitted = getattr(self, "input_shape_", None)
+        if shape is not None and fitted is not None and (len(shape) > 2 or len(fitted) > 1):
+            self._check_input_shape(X)
+
     def _validate_X(self, X):
         check_is_fitted(self)
+        self._check_image_shape(X)
         X = validate_data(self, X, reset=False, dtype=self._input_dtype(X), allow_nd=True,
                           accept_sparse=self._accept_sparse())
         self._check_input_shape(X)
         return X
 
     def _class_logits(self, X):
+        _warn_if_scored_on_packed_labels(self)
         X = self._validate_X(X)
         return self.net_.evaluate(X, "label_logits")
 
@@ -573,10 +712,14 @@ default="channel"
         """Accuracy on the labeled rows of ``(X, y)``; rows with ``y == -1`` are skipped.
 
         On packed data this is the accuracy on held-out labeled (source) rows,
-        which is what ``GridSearchCV``'s default scoring then maximises.
+        which is what ``GridSearchCV``'s default scoring then maximises. When
+        ``-1`` is one of ``classes_`` (fitted with ``X_target`` on ``{-1, +1}``
+        labels), every row counts.
         """
+        check_is_fitted(self)
         y = np.asarray(y)
-        labeled = ~unlabeled_mask(y)
+        labeled = (np.ones(len(y), dtype=bool) if UNLABELED in self.classes_.tolist()
+                   else ~unlabeled_mask(y))
         if not labeled.any():
             raise ValueError(
                 "score needs labeled rows, but every y is -1. To rank models "
@@ -585,6 +728,25 @@ default="channel"
             sample_weight = np.asarray(sample_weight)[labeled]
         return accuracy_score(y[labeled], self.predict(_safe_indexing(X, labeled)),
                               sample_weight=sample_weight)
+
+
+def _one_class_message(label, n_marked):
+    message = (f"y has 1 class ({label!r}) among its labeled rows; a classifier needs "
+               "at least 2 classes.")
+    if n_marked:
+        message += (
+            f" The other {n_marked} rows have y == -1, which in packed data marks "
+            "unlabeled target rows. If -1 is one of your classes (the {-1, +1} "
+            "convention), pass the target rows separately, fit(X_source, y_source, "
+            "X_target=X_target), where -1 is an ordinary class, or recode the labels "
+            "(e.g. np.where(y == -1, 0, y)) before packing.")
+    return message
+
+
+def _layer_sizes(sizes):
+    """Layer widths as a tuple of ints; one int is one layer (as in MLPClassifier)."""
+    return (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(
+        int(size) for size in sizes)
 
 
 def _first_row(X):

@@ -19,15 +19,40 @@ from .callbacks import StopOnDivergence
 PRECISIONS = ("float32", "bfloat16")
 
 
+def available_devices():
+    """The device names that work on this machine, for error messages."""
+    names = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        names += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names.append("mps")
+    return names
+
+
 def resolve_device(device):
     """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; other values are
-    checked, with a clear error for CUDA on a machine without it."""
+    checked, with a clear error naming the devices this machine has."""
     if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but CUDA is not available; "
-                         "use device='auto' or 'cpu'.")
+    here = f"Devices available here: {', '.join(map(repr, available_devices()))}."
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"device={device!r} is not a torch device name. {here}") from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} but CUDA is not available. {here}")
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r} but this machine has "
+                             f"{torch.cuda.device_count()} CUDA device(s). {here}")
+    elif resolved.type != "cpu":
+        backend = getattr(torch.backends, resolved.type, None) or getattr(
+            torch, resolved.type, None)
+        is_available = getattr(backend, "is_available", None)
+        if is_available is None or not is_available():
+            raise ValueError(f"device={device!r}: no {resolved.type} device is "
+                             f"available on this machine. {here}")
     return str(resolved)
 
 

@@ -120,7 +120,7 @@ class DANNModule(nn.Module):
         self.reversal = GradientReversal(lambda_)
         self.domain_input_layer = domain_input_layer
         if domain_input_layer is not None:
-            feature_extractor.get_submodule(domain_input_layer)  # fails early on a bad name
+            check_submodule(feature_extractor, domain_input_layer)  # fails early
 
     def _run(self, x):
         """``(domain-head input, label-head input)``, both flattened per row."""
@@ -153,6 +153,19 @@ class DANNModule(nn.Module):
         class_logits = self.label_head(label_input)
         domain_logits = self.domain_head(self.reversal(domain_input)).squeeze(-1)
         return class_logits, domain_logits
+
+
+def check_submodule(module, name, parameter="domain_input_layer"):
+    """Raise a ValueError listing ``module``'s submodules if ``name`` is not one."""
+    if not isinstance(name, str):
+        raise TypeError(f"{parameter} must be None or the name of a submodule of the "
+                        f"feature extractor; got {name!r}.")
+    names = [n for n, _ in module.named_modules() if n]
+    if name not in names:
+        raise ValueError(
+            f"{parameter}={name!r} is not a submodule of the feature extractor "
+            f"({type(module).__name__}); its submodules are {names[:20]}"
+            + (" ..." if len(names) > 20 else "") + ".")
 
 
 def build_dann_module(feature_extractor, n_classes, example, hidden_layer_sizes=(256,),

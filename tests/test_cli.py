@@ -116,3 +116,80 @@ def test_parquet_round_trip_or_a_clear_message(files, capsys):
     main(["fit", "--source", str(files / "source.parquet"), "--target",
           str(files / "target.parquet"), "--model", str(files / "m.pkl"), *FIT])
     assert (files / "m.pkl").is_file()
+
+
+def _fails(argv, capsys):
+    """Run the CLI, expect exit status 2; return its one-line error."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1, err
+    return err
+
+
+def test_output_paths_are_checked_before_training(files, capsys, monkeypatch):
+    import sk_dann
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained although the output cannot be written")
+
+    monkeypatch.setattr(sk_dann.DANNClassifier, "fit", no_training)
+    fit = ["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv")]
+    err = _fails(fit + ["--model", str(files / "no" / "such" / "m.pkl")], capsys)
+    assert "does not exist" in err
+    err = _fails(fit + ["--model", str(files), "--report", "r.txt"], capsys)
+    assert "is a folder" in err
+    err = _fails(fit + ["--model", str(files / "m.pkl"), "--report",
+                        str(files / "missing" / "r.txt")], capsys)
+    assert "report" in err and "does not exist" in err
+
+
+def test_a_failed_model_write_keeps_the_trained_model(files, capsys, monkeypatch):
+    import pickle
+
+    import sk_dann.cli
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sk_dann.cli.os, "replace", disk_full)
+    err = _fails(["fit", "--source", str(files / "source.csv"), "--target",
+                  str(files / "target.csv"), "--model", str(files / "m.pkl"), *FIT], capsys)
+    assert "No space left on device" in err and "saved to" in err
+    saved = err.split("saved to ")[1].split(" instead")[0]
+    with open(saved, "rb") as handle:
+        assert hasattr(pickle.load(handle), "predict")
+    assert not (files / "m.pkl").exists() and not (files / ".m.pkl.partial").exists()
+
+
+def test_a_file_that_is_no_model_is_named(files, capsys):
+    err = _fails(["predict", "--model", str(files / "source.npz"), "--input",
+                  str(files / "target.csv"), "--output", str(files / "p.csv")], capsys)
+    assert "not a model file written by sk-dann fit" in err
+    with open(files / "list.pkl", "wb") as handle:
+        __import__("pickle").dump([1, 2], handle)
+    err = _fails(["evaluate", "--model", str(files / "list.pkl"), "--input",
+                  str(files / "target.csv")], capsys)
+    assert "holds a list" in err
+
+
+def test_evaluate_refuses_labels_that_share_nothing_with_the_classes(files, capsys):
+    model = files / "model.pkl"
+    main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
+          "--model", str(model), *FIT])
+    capsys.readouterr()
+    err = _fails(["evaluate", "--model", str(model), "--input", str(files / "target.npy"),
+                  "--labels", str(files / "target_labels.npy")], capsys)  # 0/1 vs down/up
+    assert "share no value" in err and "down" in err
+
+
+def test_plus_minus_one_labels_through_the_cli(files, capsys):
+    Xs, ys, Xt, yt = make_domain_moons(n_samples=120, random_state=0)
+    np.savez(files / "pm_source.npz", X=Xs, y=np.where(ys == 1, 1, -1))
+    np.savez(files / "pm_target.npz", X=Xt, y=np.where(yt == 1, 1, -1))
+    model = files / "pm.pkl"
+    main(["fit", "--source", str(files / "pm_source.npz"), "--target",
+          str(files / "pm_target.npz"), "--model", str(model), *FIT])
+    assert "classes: -1, 1" in capsys.readouterr().out
+    main(["evaluate", "--model", str(model), "--input", str(files / "pm_target.npz")])
+    assert 0.6 < float(capsys.readouterr().out.split()[1]) <= 1.0

@@ -186,11 +186,15 @@ def test_per_channel_normalization_is_part_of_the_saved_model():
     np.testing.assert_array_equal(loaded.predict_proba(Xt), clf.predict_proba(Xt))
 
 
-def test_image_models_refuse_images_of_another_shape():
+@pytest.mark.parametrize("shape", [(3, 16, 20), (3, 20, 20), (3, 256)])
+def test_image_models_refuse_images_of_another_shape(shape):
     Xs, ys, Xt = shifted_images()
     clf = DANNClassifier(**SMALL).fit(Xs, ys, X_target=Xt)
+    # Never "X has 20 features": the height of an image is not a feature count.
     with pytest.raises(ValueError, match=r"fitted on images of shape \(16, 16\)"):
-        clf.predict(np.zeros((3, 16, 20), np.uint8))
+        clf.predict(np.zeros(shape, np.uint8))
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(16, 16\)"):
+        clf.partial_fit(np.zeros(shape, np.uint8), ys[:3])
 
 
 def test_mlp_on_images_and_augmentation_on_rows_are_explained():

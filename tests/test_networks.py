@@ -60,3 +60,10 @@ def test_domain_input_layer_in_the_estimator():
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     with pytest.raises(ValueError, match=r"not a submodule.*\['0', '1', '2', '3'\]"):
         DANNClassifier(feature_extractor=_backbone(), domain_input_layer="fc").fit(X, y)
+
+
+def test_unknown_domain_input_layer_of_a_named_network_lists_its_layers():
+    X, y = np.zeros((8, 1, 28, 28), np.float32), np.arange(8) % 2
+    with pytest.raises(ValueError, match=r"domain_input_layer='fc' is not a submodule.*\['0'"):
+        DANNClassifier(feature_extractor="mnist", domain_input_layer="fc",
+                       max_epochs=1).fit(X, y, X_target=X)

@@ -110,6 +110,38 @@ def test_warm_start_continues_instead_of_restarting(moons):
     assert len(cold.history_) == 3
 
 
+@pytest.mark.parametrize("continue_with", ["warm_start", "partial_fit"])
+def test_continued_fits_use_changed_parameters(moons, continue_with):
+    X, y, _, _ = moons
+    clf = DANNClassifier(max_epochs=2, warm_start=True, **FAST)
+    step = (lambda: clf.fit(X, y)) if continue_with == "warm_start" else (
+        lambda: clf.partial_fit(X, y))
+    step()
+    clf.set_params(lr=0.003, lr_schedule="constant", lambda_max=0.7,
+                   lambda_schedule="constant", momentum=0.5, weight_decay=1e-3)
+    step()
+    last = clf.history_[-1]
+    assert last["lr"] == pytest.approx(0.003) and last["lambda"] == pytest.approx(0.7)
+    group = clf.net_.optimizer_.param_groups[0]
+    assert group["momentum"] == 0.5 and group["weight_decay"] == 1e-3
+    # The momentum buffers carried over: the optimizer continued, not restarted.
+    assert all("momentum_buffer" in state for state in clf.net_.optimizer_.state.values())
+
+
+@pytest.mark.parametrize("change", [dict(hidden_layer_sizes=(32,)), dict(activation="tanh"),
+                                    dict(dropout=0.2)])
+def test_continued_fits_refuse_a_changed_network_shape(moons, change):
+    X, y, _, _ = moons
+    clf = DANNClassifier(max_epochs=2, warm_start=True, **FAST).fit(X, y)
+    clf.set_params(**change)
+    with pytest.raises(ValueError, match=f"{next(iter(change))} changed.*warm_start=False"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="changed"):
+        clf.partial_fit(X, y)
+    clf.set_params(warm_start=False).fit(X, y)  # starts afresh with the new shape
+    assert len(clf.history_) == 2
+
+
 def test_skorch_parameter_files_round_trip(moons, tmp_path):
     X, y, Xt, _ = moons
     trained = DANNClassifier(max_epochs=3, **FAST).fit(X, y)

@@ -13,6 +13,7 @@ from ._scorers import (
     PredictionEntropyScorer,
     ReverseValidationScorer,
     SoftNeighborhoodDensityScorer,
+    SourceScorer,
     TargetAccuracyScorer,
     unsupervised_scorers,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "PredictionEntropyScorer",
     "ReverseValidationScorer",
     "SoftNeighborhoodDensityScorer",
+    "SourceScorer",
     "TargetAccuracyScorer",
     "proxy_a_distance",
     "unsupervised_scorers",

@@ -13,7 +13,7 @@ scorers use only ``predict``, ``predict_proba``, ``transform`` and ``clone``.
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, get_scorer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -28,11 +28,13 @@ class DomainScorer:
 
     #: Whether the score needs labeled source rows in the fold.
     needs_source_labels = False
+    #: Whether the score needs target rows in the fold.
+    needs_target_rows = True
 
     def __call__(self, estimator, X, y, sample_domain=None):
         y = np.asarray(y)
         is_target = target_mask(y, sample_domain)
-        if not is_target.any():
+        if self.needs_target_rows and not is_target.any():
             raise ValueError(
                 f"{type(self).__name__} needs target rows in every validation fold, "
                 "but this one has none (no y == -1 and no negative sample_domain). "
@@ -56,6 +58,41 @@ class DomainScorer:
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({params})"
+
+
+class SourceScorer(DomainScorer):
+    """Any scikit-learn metric, computed on the labeled source rows of a packed fold.
+
+    scikit-learn's own scorers (``scoring="accuracy"``, ``"f1_macro"``, ...)
+    compare predictions with every ``y`` of the fold, so on packed data each
+    unlabeled target row (``y == -1``) counts as an error. This scorer drops
+    the target rows first::
+
+        cross_val_score(pipeline, X, y, scoring=SourceScorer("balanced_accuracy"))
+
+    Parameters
+    ----------
+    scoring : str or callable, default="accuracy"
+        A scikit-learn scoring name or a scorer ``scorer(estimator, X, y)``.
+
+    Notes
+    -----
+    Source scores measure how well the model fits the source domain, which
+    is only a proxy for the target (a model that ignores the domain shift
+    scores well). To rank adaptation strength, use a label-free scorer.
+    """
+
+    needs_source_labels = True
+    needs_target_rows = False
+
+    def __init__(self, scoring="accuracy"):
+        self.scoring = scoring
+
+    def _score(self, estimator, X, y, source, target):
+        y_source = y[source]
+        if y_source.dtype == object:
+            y_source = np.asarray(y_source.tolist())  # packing made str labels objects
+        return get_scorer(self.scoring)(estimator, _safe_indexing(X, source), y_source)
 
 
 class TargetAccuracyScorer(DomainScorer):

@@ -1,0 +1,81 @@
+"""Who is calling the estimator: two traps only the call stack can reveal.
+
+scikit-learn hands an estimator its data but not the context. Two common
+mistakes with packed domain-adaptation data are visible only from there:
+
+* a ``Pipeline`` routing ``X_target`` straight to its last step, past the
+  transformers (the scaler never sees, nor transforms, the target rows);
+* a scikit-learn scorer (``scoring="accuracy"``) comparing predictions with
+  packed ``y``, where every ``-1`` target row counts as an error.
+
+Both look at the calling frames (a few dozen at most, only on ``fit`` with
+``X_target`` and on prediction), never at global state.
+"""
+import sys
+import warnings
+
+import numpy as np
+
+from .domains import UNLABELED, unlabeled_mask
+
+_MAX_DEPTH = 40
+
+
+class PackedLabelsScoringWarning(UserWarning):
+    """A scikit-learn scorer compared predictions with packed ``y == -1`` rows."""
+
+
+def _frames():
+    frame = sys._getframe(2)
+    for _ in range(_MAX_DEPTH):
+        if frame is None:
+            return
+        yield frame
+        frame = frame.f_back
+
+
+def refuse_pipeline_bypass(estimator):
+    """Raise if ``estimator`` is being fitted with ``X_target`` as the last step
+    of a ``Pipeline`` whose earlier steps transform ``X``."""
+    from sklearn.pipeline import Pipeline
+
+    for frame in _frames():
+        pipeline = frame.f_locals.get("self")
+        if not (isinstance(pipeline, Pipeline) and frame.f_code.co_name.startswith("fit")):
+            continue
+        if pipeline.steps[-1][1] is not estimator:
+            continue
+        transformers = [name for name, step in pipeline.steps[:-1]
+                        if step is not None and step != "passthrough"]
+        if transformers:
+            raise ValueError(
+                f"X_target reached {type(estimator).__name__} inside a Pipeline without "
+                f"passing through its steps {transformers}: the network would train on "
+                "target rows that were never transformed (nor seen by the transformers' "
+                "fit). Pack the target rows into X instead, so that every step sees "
+                "them: X, y = sk_dann.pack_domains(X_source, y_source, X_target); "
+                "pipeline.fit(X, y).")
+        return
+
+
+def warn_if_scored_on_packed_labels(estimator):
+    """Warn when a scikit-learn scorer is about to compare ``estimator``'s
+    predictions with a ``y`` holding ``-1`` unlabeled markers."""
+    for frame in _frames():
+        if not (frame.f_code.co_name == "_score"
+                and frame.f_globals.get("__name__") == "sklearn.metrics._scorer"):
+            continue
+        y_true = frame.f_locals.get("y_true")
+        if y_true is None or UNLABELED in getattr(estimator, "classes_", np.empty(0)).tolist():
+            return
+        n_marked = int(unlabeled_mask(np.asarray(y_true)).sum())
+        if n_marked:
+            warnings.warn(
+                f"A scikit-learn scorer is comparing predictions with y that has "
+                f"{n_marked} rows equal to -1 (unlabeled target rows in packed data): "
+                "each counts as a wrong prediction. Use scoring=None (the estimator's "
+                "score, which skips them), sk_dann.model_selection.SourceScorer("
+                "'accuracy') for any metric on labeled source rows, or a label-free "
+                "scorer from sk_dann.model_selection.",
+                PackedLabelsScoringWarning, stacklevel=2)
+        return
