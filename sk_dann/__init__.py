@@ -1,12 +1,13 @@
 """sk_dann: domain-adversarial neural networks, the scikit-learn way."""
-from ._callers import PackedLabelsScoringWarning
 from ._version import __version__
-from .callbacks import DivergenceError, DivergenceWarning
 from .domains import pack_domains
-from .estimator import (
-    DANNClassifier,
+from .estimator import DANNClassifier
+from .exceptions import (
+    DivergenceError,
+    DivergenceWarning,
     InterruptedFitWarning,
     NoTargetDataWarning,
+    PackedLabelsScoringWarning,
     SavedVersionWarning,
 )
 from .feature_extraction import CNNFeatures

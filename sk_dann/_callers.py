@@ -17,12 +17,9 @@ import warnings
 import numpy as np
 
 from .domains import UNLABELED, unlabeled_mask
+from .exceptions import PackedLabelsScoringWarning
 
 _MAX_DEPTH = 40
-
-
-class PackedLabelsScoringWarning(UserWarning):
-    """A scikit-learn scorer compared predictions with packed ``y == -1`` rows."""
 
 
 def _frames():

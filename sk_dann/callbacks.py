@@ -10,9 +10,7 @@ import warnings
 
 from skorch.callbacks import Callback
 
-
-class DivergenceError(RuntimeError):
-    """Training produced a NaN or infinite loss."""
+from .exceptions import DivergenceError, DivergenceWarning
 
 
 class ReversalScheduler(Callback):
@@ -60,10 +58,6 @@ class ProgressLRScheduler(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
-
-
-class DivergenceWarning(RuntimeWarning):
-    """Training diverged and the best weights so far were restored."""
 
 
 class StopOnDivergence(Callback):

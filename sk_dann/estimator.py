@@ -20,6 +20,7 @@ from ._version import __version__
 from .callbacks import ProgressLRScheduler, ReversalScheduler
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._callers import warn_if_scored_on_packed_labels as _warn_if_scored_on_packed_labels
+from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
 from .domains import UNLABELED, align_columns, stack_rows, target_mask, unlabeled_mask
 from .images import ImageAugmentation, build_image_input, resolve_image_layout
 from .net import PRECISIONS, DANNNet, resolve_device
@@ -28,18 +29,6 @@ from .threads import KEEP_TORCH_SETTING, resolve_n_threads, torch_threads
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
-
-
-class NoTargetDataWarning(UserWarning):
-    """``fit`` got no target rows, so it trained without adaptation."""
-
-
-class InterruptedFitWarning(RuntimeWarning):
-    """Training stopped early (Ctrl-C); the estimator is usable as it stands."""
-
-
-class SavedVersionWarning(UserWarning):
-    """A model is being loaded by a different sk_dann version than saved it."""
 
 
 class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):

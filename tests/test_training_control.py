@@ -8,7 +8,7 @@ import torch
 
 from sk_dann import DANNClassifier, DivergenceError, DivergenceWarning, pack_domains
 from sk_dann.datasets import make_domain_moons
-from sk_dann.estimator import InterruptedFitWarning, SavedVersionWarning
+from sk_dann.exceptions import InterruptedFitWarning, SavedVersionWarning
 
 FAST = dict(hidden_layer_sizes=(16,), domain_hidden_layer_sizes=(16,), random_state=0)
 
