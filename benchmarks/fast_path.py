@@ -37,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from suite import make_scale_data  # noqa: E402
 
 from sk_dann import DANNClassifier, pack_domains  # noqa: E402
+from sk_dann.batching import training_targets  # noqa: E402
+from sk_dann.callbacks import StopOnDivergence  # noqa: E402
 from sk_dann.net import DANNNet  # noqa: E402
 
 
@@ -78,6 +80,9 @@ class DataLoaderNet(DANNNet):
     """The same net trained through skorch's default path: a torch DataLoader
     that indexes and collates one row at a time."""
 
+    def get_dataset(self, X, y=None):
+        return NeuralNet.get_dataset(self, X, y)
+
     def get_iterator(self, dataset, training=False):
         iterator = NeuralNet.get_iterator(self, dataset, training=training)
         if training:
@@ -100,9 +105,10 @@ def epoch_seconds(X, y, batch_size, epochs, precision="float32", dataloader=Fals
     net = DataLoaderNet(module, max_epochs=epochs, batch_size=batch_size,
                         optimizer=torch.optim.SGD, optimizer__momentum=0.9, lr=0.01,
                         iterator_train=DataLoader, iterator_train__shuffle=True,
-                        precision=precision, device=device, verbose=0)
+                        precision=precision, device=device, verbose=0,
+                        callbacks=[("stop_on_divergence", StopOnDivergence())])
     codes = np.where(y >= 0, y, -1)
-    net.fit(X, np.stack([codes, (y < 0).astype(np.int64)], axis=1))
+    net.fit(X, training_targets(codes, y < 0))
     return float(np.median(net.history[1:, "dur"])), clf
 
 

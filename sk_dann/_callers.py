@@ -19,6 +19,11 @@ import numpy as np
 from .domains import UNLABELED, unlabeled_mask
 from .exceptions import PackedLabelsScoringWarning
 
+__all__ = [
+    "refuse_pipeline_bypass",
+    "warn_if_scored_on_packed_labels",
+]
+
 _MAX_DEPTH = 40
 
 

@@ -17,6 +17,17 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+__all__ = [
+    "BalancedDomainBatches",
+    "DOMAIN",
+    "LABEL",
+    "SequentialBatches",
+    "place_on_device",
+    "take_rows",
+    "to_training_device",
+    "training_targets",
+]
+
 LABEL, DOMAIN = 0, 1
 
 
@@ -34,20 +45,31 @@ def _as_tensor(data):
         return torch.as_tensor(data)
 
 
-def place_on_device(data, device):
-    """``data`` moved to a CUDA ``device`` once, when it takes less than half
-    the device's free memory; otherwise (and on the CPU) left where it is.
+def training_targets(codes, is_target):
+    """The ``(n, 2)`` int64 training target: encoded class (``-1`` unlabeled)
+    in column :data:`LABEL`, domain (1 target, 0 source) in :data:`DOMAIN`."""
+    targets = np.empty((len(codes), 2), dtype=np.int64)
+    targets[:, LABEL] = codes
+    targets[:, DOMAIN] = np.asarray(is_target, dtype=bool)
+    return targets
+
+
+def place_on_device(X, y, device):
+    """Training ``X`` and ``y`` as tensors, moved to a CUDA ``device`` once when
+    ``X`` takes less than half the device's free memory; otherwise (and on the
+    CPU) left where they are (no copy).
 
     Batches are then gathered on the device with no host-to-device copy per
     step. Sparse matrices stay on the host.
     """
+    X, y = _as_tensor(X), _as_tensor(y)
     device = torch.device(device)
-    if device.type != "cuda" or sp.issparse(data) or data.device == device:
-        return data
+    if device.type != "cuda" or sp.issparse(X) or X.device == device:
+        return X, y
     free_bytes, _ = torch.cuda.mem_get_info(device)
-    if data.numel() * data.element_size() < free_bytes // 2:
-        return data.to(device)
-    return data
+    if X.numel() * X.element_size() < free_bytes // 2:
+        return X.to(device), y.to(device)
+    return X, y
 
 
 def to_training_device(batch, device):
@@ -106,20 +128,24 @@ class BalancedDomainBatches:
 
     def __init__(self, dataset, batch_size, seed=0, device="cpu"):
         self.device = torch.device(device)
-        y = _as_tensor(dataset.y)
-        is_target = (y[:, DOMAIN] == 1).cpu()
+        # The net placed the data (see place_on_device); batches are taken
+        # where it lies.
+        self.X, self.y = _as_tensor(dataset.X), _as_tensor(dataset.y)
+        self._on_device = not sp.issparse(self.X) and self.X.device.type != "cpu"
+        is_target = (self.y[:, DOMAIN] == 1).cpu()
         # Row indices and their shuffling stay on the host (seeded CPU generator).
         self.source_rows = torch.nonzero(~is_target).flatten()
         self.target_rows = torch.nonzero(is_target).flatten()
-        self.X = place_on_device(_as_tensor(dataset.X), self.device)
-        self._on_device = not sp.issparse(self.X) and self.X.device.type != "cpu"
-        self.y = y.to(self.X.device) if self._on_device else y
-        if self._on_device:
-            # skorch builds a new iterator each epoch from the same dataset;
-            # keeping the device copies there moves the data once per fit.
-            dataset.X, dataset.y = self.X, self.y
         self.batch_size = int(batch_size)
         self.generator = torch.Generator().manual_seed(int(seed))
+
+    def generator_state(self):
+        """The batch order's RNG state, to continue it in a later epoch."""
+        return self.generator.get_state()
+
+    def set_generator_state(self, state):
+        """Continue the batch order from :meth:`generator_state`'s value."""
+        self.generator.set_state(state)
 
     def _batches(self, batch_rows):
         """Batches for a (n_batches, batch) index tensor: one index copy per epoch."""
@@ -131,6 +157,7 @@ class BalancedDomainBatches:
 
     @property
     def adapting(self):
+        """Whether there are target rows (else: shuffled source batches)."""
         return len(self.target_rows) > 0
 
     def _half(self):
@@ -158,7 +185,16 @@ class BalancedDomainBatches:
 
 
 class SequentialBatches:
-    """Evaluation batches: consecutive slices, in order, no copies of the set."""
+    """Evaluation batches: consecutive slices, in order, no copies of the set.
+
+    Parameters
+    ----------
+    dataset : skorch Dataset
+        ``dataset.X`` the inputs; ``dataset.y`` is passed through per batch.
+    batch_size : int
+    device : str or torch.device, default="cpu"
+        Each batch of ``X`` is moved there (through pinned memory on CUDA).
+    """
 
     def __init__(self, dataset, batch_size, device="cpu"):
         self.X = _as_tensor(dataset.X)

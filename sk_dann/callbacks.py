@@ -2,7 +2,9 @@
 
 Each callback does one thing. Schedules are applied per batch from the net's
 training progress ``p`` (:meth:`sk_dann.net.DANNNet.training_progress`),
-because the paper's ramps are functions of progress, not of epoch count.
+because the paper's ramps are functions of progress, not of epoch count; they
+set their values through the net (``set_reversal_strength``,
+``set_learning_rate``), never by reaching into the module or optimizer.
 """
 import copy
 import math
@@ -12,52 +14,94 @@ from skorch.callbacks import Callback
 
 from .exceptions import DivergenceError, DivergenceWarning
 
+__all__ = ["ProgressLRScheduler", "ProgressSchedule", "ReversalScheduler", "StopOnDivergence"]
 
-class ReversalScheduler(Callback):
-    """Set the gradient-reversal strength before every training batch.
 
-    ``lambda = lambda_max * schedule(p)``; recorded per batch and per epoch
-    under ``"lambda"``.
+class ProgressSchedule(Callback):
+    """Base of the schedule callbacks: before every training batch, set a
+    value to ``base_value(net) * schedule(p)`` and record it under :attr:`name`
+    (per batch, and per epoch the value in force at its end).
+
+    ``p`` is :meth:`sk_dann.net.DANNNet.training_progress`; ``schedule`` maps
+    it to a factor (``None``: factor 1). A subclass says what the base value
+    is and how the net takes the value (:meth:`apply`).
+
+    Parameters
+    ----------
+    schedule : callable or None, default=None
+        ``p -> factor``, e.g. :func:`sk_dann.schedules.lambda_ramp`.
     """
 
-    def __init__(self, lambda_max=1.0, schedule=None):
-        self.lambda_max = lambda_max
-        self.schedule = schedule
-
-    def on_batch_begin(self, net, training=False, **kwargs):
-        if not training:
-            return
-        factor = 1.0 if self.schedule is None else self.schedule(net.training_progress())
-        value = float(self.lambda_max) * factor
-        net.module_.reversal.lambda_ = value
-        net.history.record_batch("lambda", value)
-
-    def on_epoch_end(self, net, **kwargs):
-        net.history.record("lambda", net.module_.reversal.lambda_)
-
-
-class ProgressLRScheduler(Callback):
-    """Set every parameter group's lr to ``net.lr * schedule(p)`` per batch.
-
-    skorch's ``LRScheduler`` counts steps and must know their total when it is
-    initialised, before the data (and so the number of batches) is known; the
-    paper's schedule is a function of progress instead.
-    """
+    #: The history key.
+    name = None
 
     def __init__(self, schedule=None):
         self.schedule = schedule
 
+    def base_value(self, net):
+        """The value at factor 1 (``lambda_max``, the initial lr)."""
+        raise NotImplementedError
+
+    def apply(self, net, value):
+        """Hand ``value`` to the net."""
+        raise NotImplementedError
+
     def on_batch_begin(self, net, training=False, **kwargs):
         if not training:
             return
         factor = 1.0 if self.schedule is None else self.schedule(net.training_progress())
-        lr = float(net.lr) * factor
-        for group in net.optimizer_.param_groups:
-            group["lr"] = lr
-        net.history.record_batch("lr", lr)
+        self.value_ = float(self.base_value(net)) * factor
+        self.apply(net, self.value_)
+        net.history.record_batch(self.name, self.value_)
 
     def on_epoch_end(self, net, **kwargs):
-        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+        net.history.record(self.name, self.value_)
+
+
+class ReversalScheduler(ProgressSchedule):
+    """The gradient-reversal strength, ``lambda = lambda_max * schedule(p)``,
+    set by :meth:`~sk_dann.net.DANNNet.set_reversal_strength`; history key
+    ``"lambda"``.
+
+    Parameters
+    ----------
+    lambda_max : float, default=1.0
+    schedule : callable or None, default=None
+    """
+
+    name = "lambda"
+
+    def __init__(self, lambda_max=1.0, schedule=None):
+        super().__init__(schedule)
+        self.lambda_max = lambda_max
+
+    def base_value(self, net):
+        return self.lambda_max
+
+    def apply(self, net, value):
+        net.set_reversal_strength(value)
+
+
+class ProgressLRScheduler(ProgressSchedule):
+    """The learning rate, ``lr = net.lr * schedule(p)``, set by
+    :meth:`~sk_dann.net.DANNNet.set_learning_rate`; history key ``"lr"``.
+
+    skorch's ``LRScheduler`` counts steps and must know their total when it is
+    initialised, before the data (and so the number of batches) is known; the
+    paper's schedule is a function of progress instead.
+
+    Parameters
+    ----------
+    schedule : callable or None, default=None
+    """
+
+    name = "lr"
+
+    def base_value(self, net):
+        return net.lr
+
+    def apply(self, net, value):
+        net.set_learning_rate(value)
 
 
 class StopOnDivergence(Callback):
@@ -68,6 +112,16 @@ class StopOnDivergence(Callback):
     training loss, drop the diverged epoch from the history, warn, and end
     training normally. Either way the message names the epoch, lambda and lr:
     the usual cures are a smaller ``lr`` or ``lambda_max``, or scaled inputs.
+
+    Parameters
+    ----------
+    restore_best : bool, default=False
+
+    Attributes
+    ----------
+    best_state_ : dict or None
+        During training with ``restore_best``, a copy of the best epoch's
+        weights; ``None`` after training and in every pickle.
     """
 
     def __init__(self, restore_best=False):
@@ -75,6 +129,13 @@ class StopOnDivergence(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.best_loss_, self.best_state_, self.best_epoch_ = math.inf, None, None
+
+    def on_train_end(self, net, **kwargs):
+        self.best_state_ = None  # a copy of the weights: training-time state only
+
+    def __getstate__(self):
+        # Never pickle the weight copy (a fit that raised skips on_train_end).
+        return {**self.__dict__, "best_state_": None}
 
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1].get("train_loss", math.nan)
@@ -91,8 +152,7 @@ class StopOnDivergence(Callback):
         if math.isfinite(value):
             return
         epoch = len(net.history)
-        lambda_ = net.module_.reversal.lambda_
-        lr = net.optimizer_.param_groups[0]["lr"]
+        lambda_, lr = net.reversal_strength, net.learning_rate
         what = (f"Training diverged: the loss became {value} in epoch {epoch} "
                 f"(lambda={lambda_:.4g}, lr={lr:.4g}; initial lr={net.lr:.4g}).")
         cure = ("Lower lr or lambda_max, "
@@ -100,8 +160,10 @@ class StopOnDivergence(Callback):
         if not self.restore_best or self.best_state_ is None:
             raise DivergenceError(f"{what} {cure}")
         net.module_.load_state_dict(self.best_state_)
+        self.best_state_ = None
         del net.history[-1]  # the diverged, unfinished epoch
         warnings.warn(f"{what} Restored the weights of epoch {self.best_epoch_} "
                       f"(lowest training loss, {self.best_loss_:.4g}). {cure}",
                       DivergenceWarning, stacklevel=2)
         raise KeyboardInterrupt  # skorch's way to end training early
+

@@ -21,6 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = [
+    "build_parser",
+    "main",
+]
+
 FORMATS = (".npz", ".npy", ".csv", ".parquet")
 
 
@@ -28,7 +33,7 @@ class InputError(Exception):
     """A problem with the user's files: reported as one line, exit status 2."""
 
 
-def read_features(path, label_column="label", labels_path=None, need_labels=False):
+def _read_features(path, label_column="label", labels_path=None, need_labels=False):
     """Return ``(X, y)`` from a feature file; ``y`` is None when absent."""
     path = Path(path)
     if not path.is_file():
@@ -46,7 +51,7 @@ def read_features(path, label_column="label", labels_path=None, need_labels=Fals
     else:
         X, y = _read_table(path, suffix, label_column)
     if labels_path is not None:
-        y = read_labels(labels_path)
+        y = _read_labels(labels_path)
     if need_labels and y is None:
         where = {".npz": "an array named 'y'", ".npy": "a --labels file",
                  ".csv": f"a column named {label_column!r} (--label-column)",
@@ -57,7 +62,7 @@ def read_features(path, label_column="label", labels_path=None, need_labels=Fals
     return X, y
 
 
-def read_labels(path):
+def _read_labels(path):
     path = Path(path)
     if not path.is_file():
         raise InputError(f"file not found: {path}")
@@ -115,7 +120,7 @@ def _load_model(path):
     return model
 
 
-def check_writable(path, what):
+def _check_writable(path, what):
     """Fail before any work when ``path`` cannot be written."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
@@ -127,7 +132,7 @@ def check_writable(path, what):
         raise InputError(f"cannot write the {what} {path}: permission denied")
 
 
-def write_model(model, path):
+def _write_model(model, path):
     """Pickle ``model`` to ``path`` atomically; if that fails (a full disk, say),
     save it in the temporary folder rather than lose the training."""
     path = Path(path)
@@ -151,7 +156,7 @@ def write_model(model, path):
                          f"model was saved to {handle.name} instead") from error
 
 
-def fit(args):
+def _fit(args):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -160,10 +165,10 @@ def fit(args):
 
     for path, what in [(args.model, "model"), (args.report, "report")]:
         if path:
-            check_writable(path, what)
-    X_source, y_source = read_features(args.source, args.label_column, args.labels,
+            _check_writable(path, what)
+    X_source, y_source = _read_features(args.source, args.label_column, args.labels,
                                        need_labels=True)
-    X_target, _ = read_features(args.target, args.label_column)  # target labels unused
+    X_target, _ = _read_features(args.target, args.label_column)  # target labels unused
     if hasattr(X_source, "columns"):
         X_target = _select_columns(X_target, X_source.columns, args.target, "the source file")
     classifier = DANNClassifier(lambda_max=args.lambda_max, max_epochs=args.max_epochs,
@@ -179,7 +184,7 @@ def fit(args):
                        X_target=scaler.transform(X_target))
         model = Pipeline([("standardscaler", scaler), ("dannclassifier", classifier)])
     seconds = time.perf_counter() - start
-    write_model(model, args.model)
+    _write_model(model, args.model)
     history = classifier.history_
     report = "\n".join([
         f"sk-dann fit: {args.source} (source, {len(y_source)} labeled rows) -> "
@@ -197,10 +202,10 @@ def fit(args):
         Path(args.report).write_text(report + "\n")
 
 
-def predict(args):
-    check_writable(args.output, "output")
+def _predict(args):
+    _check_writable(args.output, "output")
     model = _load_model(args.model)
-    X, _ = read_features(args.input, args.label_column)
+    X, _ = _read_features(args.input, args.label_column)
     X = _model_columns(model, X, args.input)
     labels, proba = model.predict(X), model.predict_proba(X)
     header = ["label"] + [f"proba_{c}" for c in model.classes_]
@@ -210,11 +215,11 @@ def predict(args):
     print(f"wrote {len(labels)} predictions to {args.output}")
 
 
-def evaluate(args):
+def _evaluate(args):
     from sklearn.metrics import accuracy_score
 
     model = _load_model(args.model)
-    X, y = read_features(args.input, args.label_column, args.labels, need_labels=True)
+    X, y = _read_features(args.input, args.label_column, args.labels, need_labels=True)
     predicted = model.predict(_model_columns(model, X, args.input))
     classes = model.classes_
     y = np.asarray(y)
@@ -255,19 +260,19 @@ def build_parser():
     sub.add_argument("--random-state", type=int, default=0)
     sub.add_argument("--no-scaler", action="store_true", help="skip the StandardScaler")
     sub.add_argument("--verbose", type=int, default=0)
-    sub.set_defaults(run=fit)
+    sub.set_defaults(run=_fit)
 
     sub = common(commands.add_parser("predict", help="write labels and probabilities"))
     sub.add_argument("--model", required=True)
     sub.add_argument("--input", required=True)
     sub.add_argument("--output", required=True, help="CSV: label, proba_<class>...")
-    sub.set_defaults(run=predict)
+    sub.set_defaults(run=_predict)
 
     sub = common(commands.add_parser("evaluate", help="accuracy on a labeled file"))
     sub.add_argument("--model", required=True)
     sub.add_argument("--input", required=True)
     sub.add_argument("--labels", help="labels (.npy or one per line), for .npy features")
-    sub.set_defaults(run=evaluate)
+    sub.set_defaults(run=_evaluate)
     return parser
 
 

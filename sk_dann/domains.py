@@ -14,6 +14,16 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+__all__ = [
+    "UNLABELED",
+    "align_columns",
+    "append_unlabeled",
+    "pack_domains",
+    "stack_rows",
+    "target_mask",
+    "unlabeled_mask",
+]
+
 UNLABELED = -1
 
 

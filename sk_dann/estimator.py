@@ -1,8 +1,8 @@
 """``DANNClassifier``: domain-adversarial training as a scikit-learn classifier."""
 import copy
-import math
 import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -12,21 +12,29 @@ from skorch.callbacks import ProgressBar
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (_get_feature_names, check_array, check_is_fitted,
                                       validate_data)
 
 from ._version import __version__
-from .callbacks import ProgressLRScheduler, ReversalScheduler
+from .callbacks import ProgressLRScheduler, ReversalScheduler, StopOnDivergence
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._callers import warn_if_scored_on_packed_labels as _warn_if_scored_on_packed_labels
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
 from .domains import UNLABELED, align_columns, stack_rows, target_mask, unlabeled_mask
-from .images import ImageAugmentation, build_image_input, resolve_image_layout
-from .net import PRECISIONS, DANNNet, resolve_device
+from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, StrictInterval
+from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
+                     resolve_image_layout)
+from .batching import training_targets
+from .net import DANNNet
 from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_submodule
-from .threads import KEEP_TORCH_SETTING, resolve_n_threads, torch_threads
+from .runtime import KEEP_TORCH_SETTING, resolve_device, resolve_n_threads, torch_threads
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
+
+__all__ = [
+    "DANNClassifier",
+]
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
@@ -54,6 +62,7 @@ default=None
     domain_hidden_layer_sizes : tuple of int, default=(256,)
         Hidden widths of the domain head ``G_d``, which ends in one logit.
     activation : {"relu", "tanh", "sigmoid", "elu"}, default="relu"
+        Activation after each hidden layer of the MLP extractor and the heads.
     dropout : float, default=0.0
         Dropout after each hidden layer of the MLP extractor and the heads.
     domain_input_layer : str or None, default=None
@@ -93,13 +102,16 @@ default="channel"
     lr_schedule : {"annealed", "constant"} or callable, default="annealed"
         ``"annealed"``: ``lr = mu0 / (1 + 10 p) ** 0.75``.
     optimizer : {"sgd", "adam"} or torch.optim.Optimizer subclass, default="sgd"
+        The optimizer of all three parts (the paper uses SGD with momentum).
     momentum : float, default=0.9
         Momentum of SGD (ignored by other optimizers).
     weight_decay : float, default=0.0
+        L2 penalty of the optimizer.
     batch_size : int, default=64
         Rows per training batch: half source, half target (the smaller
         domain is resampled). One epoch is one pass over the larger domain.
     max_epochs : int, default=100
+        Epochs of ``fit``, and the horizon ``p = 1`` of the schedules.
     device : str or torch.device, default="auto"
         ``"auto"`` trains on CUDA when available, else on the CPU.
     n_threads : int or None, default=None
@@ -132,7 +144,12 @@ default="channel"
         ``True``: a second ``fit`` continues from the fitted weights and
         optimizer state for ``max_epochs`` more epochs instead of starting
         afresh. The schedules have reached their end (``p = 1``), so it
-        continues at ``lambda_max`` and the final learning rate.
+        continues at ``lambda_max`` and the final learning rate. Parameters
+        changed with ``set_params`` since (``lr``, the schedules,
+        ``lambda_max``, ``optimizer``, ``momentum``, ``weight_decay``,
+        ``batch_size``, ``device``, ``precision``, ...) take effect; changing
+        one that shapes the network (``hidden_layer_sizes``, ``activation``,
+        ``dropout``, ``feature_extractor``, the image options) raises.
 
     Attributes
     ----------
@@ -166,7 +183,32 @@ default="channel"
     (300,)
     """
 
-    def __init__(self, feature_extractor=None, hidden_layer_sizes=(256,),
+    _parameter_constraints = {
+        **SHARED_CONSTRAINTS,  # batch_size, device, precision, verbose
+        "feature_extractor": [StrOptions(set(FEATURE_EXTRACTORS)), torch.nn.Module, None],
+        "hidden_layer_sizes": ["array-like", POSITIVE_INT],
+        "domain_hidden_layer_sizes": ["array-like", POSITIVE_INT],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [StrictInterval(Real, 0, 1, closed="left")],
+        "domain_input_layer": [str, None],
+        "image_layout": [StrOptions(set(IMAGE_LAYOUTS))],
+        "image_normalization": [StrOptions(set(NORMALIZATIONS)), tuple, list, None],
+        "augmentation": [ImageAugmentation, None],
+        "lambda_max": [NUMBER_AT_LEAST_ZERO],
+        "lambda_schedule": [StrOptions(set(LAMBDA_SCHEDULES)), callable],
+        "lr": [StrictInterval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES)), callable],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "momentum": [NUMBER_AT_LEAST_ZERO],
+        "weight_decay": [NUMBER_AT_LEAST_ZERO],
+        "max_epochs": [POSITIVE_INT],
+        "n_threads": [POSITIVE_INT, Options(Integral, {KEEP_TORCH_SETTING}), None],
+        "random_state": ["random_state"],
+        "on_divergence": [StrOptions({"raise", "restore_best"})],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(self, *, feature_extractor=None, hidden_layer_sizes=(256,),
                  domain_hidden_layer_sizes=(256,), activation="relu", dropout=0.0,
                  domain_input_layer=None, image_layout="auto",
                  image_normalization="channel", augmentation=None,
@@ -207,12 +249,17 @@ default="channel"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source rows, or packed source and target rows.
+        X : array-like of shape (n_samples, n_features), or image array
+            Source rows, or packed source and target rows. DataFrame column
+            names are kept and checked at predict time.
         y : array-like of shape (n_samples,)
-            Class labels; ``-1`` marks an unlabeled (target) row.
+            Class labels. In packed data (no ``X_target``, no
+            ``sample_domain``) ``-1`` marks an unlabeled (target) row; with
+            ``X_target`` every value is a label, ``-1`` included.
         X_target : array-like of shape (n_target, n_features), default=None
-            Unlabeled target rows, if not packed into ``X``.
+            Unlabeled target rows, if not packed into ``X``. A DataFrame's
+            columns are matched to ``X``'s by name. Inside a ``Pipeline``,
+            pack instead (the pipeline's steps would not see these rows).
         sample_domain : array-like of int, default=None
             Domain of each row of ``X``: positive = a source domain, negative =
             a target domain. Needed only for labeled target rows or several
@@ -231,13 +278,30 @@ default="channel"
         The first call builds the network (with ``classes``, or the labels it
         sees). The schedules advance exactly as in ``fit``: ``max_epochs``
         calls on the same data follow the same lambda ramp and lr annealing
-        as one ``fit``; later calls stay at their end values. Parameters as
-        in :meth:`fit`; ``classes`` lists every class of the problem.
+        as one ``fit``; later calls stay at their end values. Parameters
+        changed with ``set_params`` take effect, except those that shape the
+        network (see :meth:`fit`'s ``warm_start`` notes in the class doc).
+
+        Parameters
+        ----------
+        X, y, X_target, sample_domain
+            As in :meth:`fit`.
+        classes : array-like, default=None
+            Every class of the problem, on the first call (later calls may
+            then miss some).
+
+        Returns
+        -------
+        self
         """
         return self._fit(X, y, X_target, sample_domain, epochs=1, classes=classes)
 
     def _fit(self, X, y, X_target, sample_domain, epochs, classes=None):
         self._check_params()
+        # Resolved once per fit: names to functions, callables checked.
+        self._lambda_schedule = resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
+                                                 "lambda_schedule")
+        self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
         continuing = hasattr(self, "net_") and (epochs is not None or self.warm_start)
         self.device_ = resolve_device(self.device)
         if continuing:
@@ -250,7 +314,7 @@ default="channel"
                 "trains a source-only classifier without domain adaptation. "
                 "Pass X_target=..., or pack target rows into X with y == -1.",
                 NoTargetDataWarning, stacklevel=3)
-        y_net = np.stack([codes, is_target.astype(np.int64)], axis=1)
+        y_net = training_targets(codes, is_target)
 
         threads = resolve_n_threads(self.n_threads)
         self.n_threads_ = threads or torch.get_num_threads()
@@ -365,101 +429,51 @@ default="channel"
                 "partial_fit to train more epochs.", InterruptedFitWarning, stacklevel=3)
 
     def _build_net(self, module, seed):
+        """The skorch net for ``module``, from the current parameters."""
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
         if optimizer is torch.optim.SGD:
             optimizer_params["optimizer__momentum"] = self.momentum
+        progress_bar = ([("progress_bar", ProgressBar(batches_per_epoch="count"))]
+                        if self.verbose >= 2 else [])
         return DANNNet(
             module,
             optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            iterator_train__seed=seed,
-            iterator_train__device=self.device_,
-            iterator_valid__batch_size=max(1024, self.batch_size),
-            iterator_valid__device=self.device_,
+            eval_batch_size=max(1024, self.batch_size),
+            seed=seed,
             device=self.device_,
             precision=self.precision,
             verbose=self.verbose,
-            callbacks__stop_on_divergence__restore_best=self.on_divergence == "restore_best",
             callbacks=[
-                *([("progress_bar", ProgressBar(batches_per_epoch="count"))]
-                  if self.verbose >= 2 else []),
-                ("reversal", ReversalScheduler(
-                    self.lambda_max,
-                    resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
-                                     "lambda_schedule"))),
-                ("lr_schedule", ProgressLRScheduler(
-                    resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule"))),
+                *progress_bar,
+                ("reversal", ReversalScheduler(self.lambda_max, self._lambda_schedule)),
+                ("lr_schedule", ProgressLRScheduler(self._lr_schedule)),
+                ("stop_on_divergence", StopOnDivergence(
+                    restore_best=self.on_divergence == "restore_best")),
             ],
             **optimizer_params,
         )
 
     def _check_params(self):
-        def positive_int(name):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-
-        def non_negative(name):
-            value = getattr(self, name)
-            if (not isinstance(value, numbers.Real) or isinstance(value, bool)
-                    or not math.isfinite(value) or value < 0):
-                raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
-
-        if not (self.n_threads is None or self.n_threads == KEEP_TORCH_SETTING or (
-                isinstance(self.n_threads, numbers.Integral)
-                and not isinstance(self.n_threads, bool) and self.n_threads > 0)):
-            raise ValueError("n_threads must be None (automatic), a positive integer or "
-                             f"-1 (keep torch's setting); got {self.n_threads!r}.")
-        positive_int("batch_size")
-        positive_int("max_epochs")
-        for name in ("lambda_max", "lr", "momentum", "weight_decay", "dropout"):
-            non_negative(name)
-        if self.lr == 0:
-            raise ValueError("lr must be > 0; got 0.")
-        if self.dropout >= 1:
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
+        """The rule table, then what a table cannot say."""
+        self._validate_params()
         for name in ("hidden_layer_sizes", "domain_hidden_layer_sizes"):
             sizes = getattr(self, name)
-            if not (isinstance(sizes, numbers.Integral) or (
-                    isinstance(sizes, (tuple, list, np.ndarray)) and np.ndim(sizes) == 1)) \
-                    or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
-                               and s > 0 for s in np.ravel(sizes)):
+            if not isinstance(sizes, numbers.Integral) and not (
+                    np.ndim(sizes) == 1 and all(
+                        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0
+                        for s in sizes)):
                 raise ValueError(f"{name} must be a positive integer or a tuple of "
                                  f"positive integers, e.g. (256,); got {sizes!r}.")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation={self.activation!r} is not supported; "
-                             f"use one of {sorted(ACTIVATIONS)}.")
-        if not (self.optimizer in OPTIMIZERS or (
-                isinstance(self.optimizer, type)
-                and issubclass(self.optimizer, torch.optim.Optimizer))):
+        if isinstance(self.optimizer, type) and not issubclass(
+                self.optimizer, torch.optim.Optimizer):
             raise ValueError(f"optimizer={self.optimizer!r} is not supported; use "
                              f"one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer class.")
-        if isinstance(self.feature_extractor, str):
-            if self.feature_extractor not in FEATURE_EXTRACTORS:
-                raise ValueError(f"feature_extractor={self.feature_extractor!r} is not a "
-                                 f"known network; use one of {list(FEATURE_EXTRACTORS)} "
-                                 "or a torch.nn.Module.")
-        elif self.feature_extractor is not None and not isinstance(
-                self.feature_extractor, torch.nn.Module):
-            raise TypeError("feature_extractor must be None, a name such as 'mnist', or a "
-                            f"torch.nn.Module; got {type(self.feature_extractor).__name__}.")
         if self.domain_input_layer is not None:
             self._check_domain_input_layer()
-        if self.augmentation is not None and not isinstance(
-                self.augmentation, ImageAugmentation):
-            raise TypeError("augmentation must be None or an sk_dann.ImageAugmentation; "
-                            f"got {type(self.augmentation).__name__}.")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision={self.precision!r} is not supported; use one "
-                             f"of {list(PRECISIONS)}.")
-        resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES, "lambda_schedule")
-        resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
-        if self.on_divergence not in ("raise", "restore_best"):
-            raise ValueError("on_divergence must be 'raise' or 'restore_best'; "
-                             f"got {self.on_divergence!r}.")
 
     def _check_domain_input_layer(self):
         if isinstance(self.feature_extractor, torch.nn.Module):
@@ -641,36 +655,106 @@ default="channel"
         return self.net_.evaluate(X, "label_logits")
 
     def decision_function(self, X):
-        """Class logits of ``X``: shape (n_samples, n_classes), or (n_samples,)
-        for two classes (logit of ``classes_[1]`` minus that of ``classes_[0]``)."""
+        """Class logits of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+            Rows (or images) shaped like the training data; no domain
+            information is needed.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
+            For two classes, the logit of ``classes_[1]`` minus that of
+            ``classes_[0]``.
+        """
         logits = self._class_logits(X)
         return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
 
     def predict_proba(self, X):
-        """Class probabilities of ``X``, shape (n_samples, n_classes)."""
+        """Class probabilities of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+            Rows (or images) shaped like the training data; no domain
+            information is needed.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
         logits = self._class_logits(X).astype(np.float64)
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
-        """Predicted class of each row of ``X`` (no domain information needed)."""
+        """Predicted class of each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+            Rows (or images) shaped like the training data; no domain
+            information is needed.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
         logits = self._class_logits(X)
         return self.classes_[np.argmax(logits, axis=1)]
 
     def transform(self, X):
-        """The learned features ``G_f(X)``, shape (n_samples, n_features_out)."""
+        """The learned features ``G_f(X)`` (what the domain head sees).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+            Rows (or images) shaped like the training data; no domain
+            information is needed.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+        """
         X = self._validate_X(X)
         return self.net_.evaluate(X, "features")
 
     def predict_domain_proba(self, X):
-        """Probability that each row comes from the target domain."""
+        """Probability, by the domain head, that each row comes from the target.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+            Rows (or images) shaped like the training data; no domain
+            information is needed.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
         X = self._validate_X(X)
         logits = self.net_.evaluate(X, "domain_logits")
         return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
 
     def predict_domain(self, X):
-        """Domain the domain head assigns to each row: 0 source, 1 target."""
+        """Domain the domain head assigns to each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+            Rows (or images) shaped like the training data; no domain
+            information is needed.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            0 for source, 1 for target.
+        """
         return (self.predict_domain_proba(X) > 0.5).astype(np.int64)
 
     def __getstate__(self):
@@ -704,6 +788,18 @@ default="channel"
         which is what ``GridSearchCV``'s default scoring then maximises. When
         ``-1`` is one of ``classes_`` (fitted with ``X_target`` on ``{-1, +1}``
         labels), every row counts.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+        y : array-like of shape (n_samples,)
+            True labels; ``-1`` marks rows to skip (unless ``-1`` is a class).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+            Accuracy in [0, 1].
         """
         check_is_fitted(self)
         y = np.asarray(y)

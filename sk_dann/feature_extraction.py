@@ -9,17 +9,24 @@ The backbone is any ``torch.nn.Module`` the user has (torchvision, timm or
 their own); sk_dann depends on neither library and downloads nothing.
 """
 import copy
+import os
 from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
-from .images import (IMAGE_LAYOUTS, ImageInput, image_shape, resolve_image_layout,
+from ._params import POSITIVE_INT, SHARED_CONSTRAINTS
+from .images import (NORMALIZATIONS, ImageInput, image_shape, resolve_image_layout,
                      resolve_normalization)
-from .net import PRECISIONS, resolve_device
+from .runtime import infer_in_batches, resolve_device
+
+__all__ = [
+    "CNNFeatures",
+]
 
 
 class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -73,7 +80,17 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         Width of the flattened backbone output.
     """
 
-    def __init__(self, backbone, weights=None, image_layout="auto",
+    _parameter_constraints = {
+        **SHARED_CONSTRAINTS,  # batch_size, device, precision, verbose
+        "backbone": [torch.nn.Module],
+        "weights": [str, os.PathLike, dict, None],
+        "image_layout": [StrOptions({"auto", "NCHW", "NHWC"})],
+        "normalization": [StrOptions(set(NORMALIZATIONS)), tuple, list, None],
+        "resize": [POSITIVE_INT, tuple, list, None],
+        "grey_to_rgb": ["boolean"],
+    }
+
+    def __init__(self, backbone, *, weights=None, image_layout="auto",
                  normalization="imagenet", resize=None, grey_to_rgb=True,
                  batch_size=128, device="auto", precision="float32", verbose=0):
         self.backbone = backbone
@@ -88,9 +105,21 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.verbose = verbose
 
     def fit(self, X, y=None):
-        """Load the backbone and check ``X``; ``y`` is ignored (packed
-        ``y == -1`` rows are fine)."""
-        self._check_params()
+        """Load the backbone and check ``X``.
+
+        Parameters
+        ----------
+        X : image array of shape (N, H, W), (N, H, W, C) or (N, C, H, W)
+            ``uint8`` or float images; with ``normalization="channel"`` their
+            statistics are taken here.
+        y : ignored
+            Packed ``y == -1`` rows are fine.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
         X = validate_data(self, X, dtype=[np.float32, np.uint8], allow_nd=True)
         self.image_layout_ = resolve_image_layout(X.shape, self.image_layout)
         if self.image_layout_ is None:
@@ -111,19 +140,6 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self.n_features_out_ = int(self._features(X[:1]).shape[1])
         return self
 
-    def _check_params(self):
-        if not isinstance(self.backbone, torch.nn.Module):
-            raise TypeError(f"backbone must be a torch.nn.Module; got "
-                            f"{type(self.backbone).__name__}.")
-        if self.image_layout not in IMAGE_LAYOUTS or self.image_layout == "raw":
-            raise ValueError(f"image_layout={self.image_layout!r} is not supported; use "
-                             "'auto', 'NCHW' or 'NHWC'.")
-        if not (isinstance(self.batch_size, int) and self.batch_size > 0):
-            raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision={self.precision!r} is not supported; use one "
-                             f"of {list(PRECISIONS)}.")
-
     def _prepare(self, batch):
         """A raw batch as normalised float (N, C, H, W) on the device."""
         # Three-channel statistics broadcast a grey batch to three channels.
@@ -137,21 +153,26 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         return x
 
     def _features(self, X, progress=False):
-        device_type = torch.device(self.device_).type
-        chunks = []
-        starts = range(0, X.shape[0], self.batch_size)
-        with torch.no_grad(), torch.autocast(device_type, dtype=torch.bfloat16,
-                                             enabled=self.precision == "bfloat16"):
-            for start in tqdm(starts, disable=not progress, desc="CNNFeatures", unit="batch"):
-                batch = np.asarray(X[start:start + self.batch_size])
-                out = self.backbone_(self._prepare(batch))
-                chunks.append(out.flatten(1).float().cpu())
-        if not chunks:
+        starts = tqdm(range(0, X.shape[0], self.batch_size), disable=not progress,
+                      desc="CNNFeatures", unit="batch")
+        batches = (self._prepare(np.asarray(X[start:start + self.batch_size]))
+                   for start in starts)
+        out = infer_in_batches(self.backbone_, batches, self.device_, self.precision)
+        if out is None:
             return np.empty((0, getattr(self, "n_features_out_", 0)), dtype=np.float32)
-        return torch.cat(chunks).numpy()
+        return out
 
     def transform(self, X):
-        """Backbone features of images ``X``: float32, shape ``(n_samples, n_features_out_)``."""
+        """Backbone features of images ``X``.
+
+        Parameters
+        ----------
+        X : image array shaped like the images given to :meth:`fit`
+
+        Returns
+        -------
+        ndarray of float32, shape ``(n_samples, n_features_out_)``
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.uint8], allow_nd=True)
         if tuple(X.shape[1:]) != self.input_shape_:

@@ -15,7 +15,22 @@ import numpy as np
 import torch
 from torch import nn
 
+__all__ = [
+    "IMAGE_LAYOUTS",
+    "ImageAugmentation",
+    "ImageInput",
+    "NORMALIZATIONS",
+    "build_image_input",
+    "channel_mean_std",
+    "image_shape",
+    "resolve_image_layout",
+    "resolve_normalization",
+    "to_nchw_float",
+]
+
 IMAGE_LAYOUTS = ("auto", "NCHW", "NHWC", "raw")
+#: Named per-channel normalisations (a (mean, std) pair or None also work).
+NORMALIZATIONS = ("channel", "imagenet")
 # ImageNet statistics, what torchvision and timm pretrained backbones expect.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -165,7 +180,7 @@ class ImageAugmentation(nn.Module):
         Standard deviation of added Gaussian pixel noise.
     """
 
-    def __init__(self, shift=0, horizontal_flip=False, brightness=0.0, contrast=0.0,
+    def __init__(self, *, shift=0, horizontal_flip=False, brightness=0.0, contrast=0.0,
                  noise_std=0.0):
         super().__init__()
         if not (isinstance(shift, numbers.Integral) and not isinstance(shift, bool)

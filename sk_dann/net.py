@@ -10,50 +10,16 @@ import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
-from skorch.utils import to_device, to_tensor
+from skorch.utils import to_tensor
 
-from .batching import DOMAIN, LABEL, BalancedDomainBatches, SequentialBatches
-from .callbacks import StopOnDivergence
+from .batching import (DOMAIN, LABEL, BalancedDomainBatches, SequentialBatches,
+                       place_on_device)
+from .runtime import autocast, infer_in_batches
 
-
-PRECISIONS = ("float32", "bfloat16")
-
-
-def available_devices():
-    """The device names that work on this machine, for error messages."""
-    names = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        names += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        names.append("mps")
-    return names
-
-
-def resolve_device(device):
-    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; other values are
-    checked, with a clear error naming the devices this machine has."""
-    if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    here = f"Devices available here: {', '.join(map(repr, available_devices()))}."
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError, ValueError):
-        raise ValueError(f"device={device!r} is not a torch device name. {here}") from None
-    if resolved.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} but CUDA is not available. {here}")
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise ValueError(f"device={device!r} but this machine has "
-                             f"{torch.cuda.device_count()} CUDA device(s). {here}")
-    elif resolved.type != "cpu":
-        backend = getattr(torch.backends, resolved.type, None) or getattr(
-            torch, resolved.type, None)
-        is_available = getattr(backend, "is_available", None)
-        if is_available is None or not is_available():
-            raise ValueError(f"device={device!r}: no {resolved.type} device is "
-                             f"available on this machine. {here}")
-    return str(resolved)
+__all__ = [
+    "DANNLoss",
+    "DANNNet",
+]
 
 
 class DANNLoss(torch.nn.Module):
@@ -78,36 +44,63 @@ class DANNLoss(torch.nn.Module):
 
 
 class DANNNet(NeuralNet):
-    """skorch ``NeuralNet`` for domain-adversarial training.
+    r"""skorch ``NeuralNet`` for domain-adversarial training.
 
     ``X`` is the stacked source and target inputs; ``y`` an ``(n, 2)`` integer
-    array: encoded class (``-1`` = unlabeled) and domain (0 source, 1 target).
-    The module must return ``(class_logits, domain_logits)`` and expose a
-    ``reversal`` layer, as :class:`~sk_dann.networks.DANNModule` does.
+    array from :func:`~sk_dann.batching.training_targets`: encoded class
+    (``-1`` = unlabeled) and domain (0 source, 1 target). The module must
+    return ``(class_logits, domain_logits)`` and expose a ``reversal`` layer,
+    as :class:`~sk_dann.networks.DANNModule` does.
+
+    The net owns what the training steps share: the device (it hands it to
+    the iterators and places the training data there once per fit), the
+    batch order's seed, the training progress ``p`` that the schedule
+    callbacks read (:meth:`training_progress`), and the two values they set,
+    :meth:`set_reversal_strength` and :meth:`set_learning_rate`.
 
     History keys per epoch: ``train_loss``, ``label_loss``, ``domain_loss``,
     ``domain_acc`` (domain-head accuracy on training batches), and, with the
     schedule callbacks, ``lambda`` and ``lr``.
 
-    ``precision="bfloat16"`` runs the module's forward passes (training and
-    inference) under ``torch.autocast`` in bfloat16 on the net's device; the
-    weights, optimizer state and losses stay float32.
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A :class:`~sk_dann.networks.DANNModule` or any module returning
+        ``(class_logits, domain_logits)`` with a ``reversal`` layer.
+    criterion : class, default=DANNLoss
+    \*args, \*\*kwargs
+        As for ``skorch.NeuralNet`` (``optimizer``, ``lr``, ``max_epochs``,
+        ``batch_size``, ``device``, ``callbacks``, ...).
+    iterator_train : class, default=BalancedDomainBatches
+        Called as ``iterator_train(dataset, batch_size=, seed=, device=)``.
+    iterator_valid : class, default=SequentialBatches
+        Called as ``iterator_valid(dataset, batch_size=, device=)``.
+    train_split : None
+        No validation split: DANN's only labels are the source's.
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs the module's forward passes (training and
+        inference) under ``torch.autocast`` on the net's device; the weights,
+        optimizer state and losses stay float32.
+    seed : int, default=0
+        Seed of the training batch order.
+    eval_batch_size : int, default=1024
+        Rows per batch in :meth:`evaluate`.
     """
 
     def __init__(self, module, criterion=DANNLoss, *args,
                  iterator_train=BalancedDomainBatches,
                  iterator_valid=SequentialBatches, train_split=None,
-                 precision="float32", **kwargs):
+                 precision="float32", seed=0, eval_batch_size=1024, **kwargs):
         self.precision = precision
+        self.seed = seed
+        self.eval_batch_size = eval_batch_size
         super().__init__(module, criterion, *args, iterator_train=iterator_train,
                          iterator_valid=iterator_valid, train_split=train_split,
                          **kwargs)
 
     def autocast(self):
         """The autocast context of ``precision`` on the net's device."""
-        device_type = torch.device(self.device).type
-        return torch.autocast(device_type, dtype=torch.bfloat16,
-                              enabled=self.precision == "bfloat16")
+        return autocast(self.device, self.precision)
 
     def infer(self, x, **fit_params):
         with self.autocast():
@@ -120,10 +113,39 @@ class DANNNet(NeuralNet):
             ("domain_loss", PassthroughScoring(name="domain_loss", on_train=True)),
             ("domain_acc", PassthroughScoring(name="domain_acc", on_train=True,
                                               lower_is_better=False)),
-            ("stop_on_divergence", StopOnDivergence()),
         ]
 
-    # -- training progress, read by the schedule callbacks -----------------
+    # -- what the schedule callbacks set ------------------------------------
+    def set_reversal_strength(self, value):
+        """Set lambda, the factor of the reversed domain gradient.
+
+        Parameters
+        ----------
+        value : float
+        """
+        self.module_.reversal.lambda_ = float(value)
+
+    @property
+    def reversal_strength(self):
+        """The current lambda."""
+        return self.module_.reversal.lambda_
+
+    def set_learning_rate(self, value):
+        """Set the learning rate of every parameter group of the optimizer.
+
+        Parameters
+        ----------
+        value : float
+        """
+        for group in self.optimizer_.param_groups:
+            group["lr"] = float(value)
+
+    @property
+    def learning_rate(self):
+        """The current learning rate (of the first parameter group)."""
+        return self.optimizer_.param_groups[0]["lr"]
+
+    # -- data, batches and training progress -------------------------------
     def initialize(self):
         self.train_steps_done_ = 0
         self.batches_per_epoch_ = 0
@@ -131,22 +153,58 @@ class DANNNet(NeuralNet):
         self.adapting_ = True
         return super().initialize()
 
+    def get_dataset(self, X, y=None):
+        """skorch's dataset; training data (with ``y``) goes to the device here,
+        once per fit, so that no epoch or batch copies it again.
+
+        Parameters
+        ----------
+        X : array, sparse matrix or tensor
+        y : (n, 2) int array from ``training_targets``, or None for inference
+
+        Returns
+        -------
+        skorch.dataset.Dataset
+        """
+        dataset = super().get_dataset(X, y)
+        if y is not None:
+            dataset.X, dataset.y = place_on_device(dataset.X, dataset.y, self.device)
+        return dataset
+
     def get_iterator(self, dataset, training=False):
-        iterator = super().get_iterator(dataset, training=training)
-        if training:
-            self.batches_per_epoch_ = len(iterator)
-            self.adapting_ = getattr(iterator, "adapting", True)
-            if self.batch_generator_state_ is not None:
-                # Continue the batch order where the last epoch left it, so
-                # epochs from several partial_fit calls match one fit's.
-                iterator.generator.set_state(self.batch_generator_state_)
-            self._train_iterator = iterator
+        """Balanced source/target batches for training, slices for inference.
+
+        Parameters
+        ----------
+        dataset : skorch.dataset.Dataset
+        training : bool, default=False
+
+        Returns
+        -------
+        BalancedDomainBatches or SequentialBatches
+            Built with the net's ``batch_size`` (``eval_batch_size``), ``seed``
+            and ``device``.
+        """
+        if not training:
+            return self.iterator_valid(dataset, batch_size=self.eval_batch_size,
+                                       device=self.device)
+        iterator = self.iterator_train(dataset, batch_size=self.batch_size, seed=self.seed,
+                                       device=self.device)
+        self.batches_per_epoch_ = len(iterator)
+        self.adapting_ = iterator.adapting
+        if self.batch_generator_state_ is not None:
+            # Continue the batch order where the last epoch left it, so
+            # epochs from several partial_fit calls match one fit's.
+            iterator.set_generator_state(self.batch_generator_state_)
+        self._train_iterator = iterator
         return iterator
 
     def on_epoch_end(self, net, **kwargs):
-        self.batch_generator_state_ = self._train_iterator.generator.get_state()
+        """skorch hook: remember where the batch order is."""
+        self.batch_generator_state_ = self._train_iterator.generator_state()
 
     def on_train_end(self, net, **kwargs):
+        """skorch hook: let go of the training iterator."""
         self._train_iterator = None  # it holds the training data: never pickle it
 
     def training_progress(self):
@@ -155,6 +213,7 @@ class DANNNet(NeuralNet):
         return min(1.0, self.train_steps_done_ / total) if total else 0.0
 
     def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        """skorch hook: count training steps (the progress ``p``)."""
         if training:
             self.train_steps_done_ += 1
 
@@ -178,19 +237,21 @@ class DANNNet(NeuralNet):
 
     # -- inference -----------------------------------------------------------
     def evaluate(self, X, output="label_logits"):
-        """Run one head of the module over ``X`` in large batches.
+        """Run one head of the module over ``X`` in batches of ``eval_batch_size``.
 
-        ``output`` is ``"label_logits"``, ``"domain_logits"`` or ``"features"``
-        (a method of the module). Returns a float numpy array.
+        Parameters
+        ----------
+        X : array, sparse matrix or tensor
+        output : {"label_logits", "domain_logits", "features"}, default="label_logits"
+            The method of the module to run.
+
+        Returns
+        -------
+        ndarray of float32
         """
         self.check_is_fitted()
         head = getattr(self.module_, output)
         iterator = self.get_iterator(self.get_dataset(X), training=False)
         self.module_.eval()
-        chunks = []
-        with torch.no_grad(), self.autocast():
-            for Xi, _ in iterator:
-                chunks.append(head(to_device(Xi, self.device)).float().cpu())
-        if not chunks:
-            return np.empty((0,), dtype=np.float32)
-        return torch.cat(chunks).numpy()
+        out = infer_in_batches(head, (Xi for Xi, _ in iterator), self.device, self.precision)
+        return np.empty((0,), dtype=np.float32) if out is None else out

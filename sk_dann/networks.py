@@ -10,6 +10,18 @@ from torch import nn
 
 from .reversal import GradientReversal
 
+__all__ = [
+    "ACTIVATIONS",
+    "DANNModule",
+    "FEATURE_EXTRACTORS",
+    "build_dann_module",
+    "check_submodule",
+    "make_feature_extractor",
+    "make_mlp",
+    "mnist_cnn",
+    "svhn_cnn",
+]
+
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "elu": nn.ELU}
 
 
@@ -108,6 +120,19 @@ class DANNModule(nn.Module):
     pooling layer, say); layers after it then serve the label head only.
     ``None`` feeds the domain head the extractor's output. Either way,
     :meth:`features` is what the domain head sees: the adapted features.
+
+    Parameters
+    ----------
+    feature_extractor : torch.nn.Module
+        ``G_f``; its output is flattened per row.
+    label_head : torch.nn.Module
+        ``G_y``: features -> class logits.
+    domain_head : torch.nn.Module
+        ``G_d``: features -> one domain logit per row.
+    lambda_ : float, default=0.0
+        Initial strength of the :class:`~sk_dann.reversal.GradientReversal`.
+    input_transform : torch.nn.Module or None, default=None
+    domain_input_layer : str or None, default=None
     """
 
     def __init__(self, feature_extractor, label_head, domain_head, lambda_=0.0,
@@ -140,12 +165,15 @@ class DANNModule(nn.Module):
         return captured[-1].flatten(1), out
 
     def features(self, x):
+        """The features the domain head sees, flattened per row."""
         return self._run(x)[0]
 
     def label_logits(self, x):
+        """Class logits, shape (n, n_classes)."""
         return self.label_head(self._run(x)[1])
 
     def domain_logits(self, x):
+        """Domain logits (target = 1) behind the reversal layer, shape (n,)."""
         return self.domain_head(self.reversal(self._run(x)[0])).squeeze(-1)
 
     def forward(self, x):

@@ -7,6 +7,11 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
+__all__ = [
+    "plot_feature_space",
+    "plot_history",
+]
+
 HISTORY_PANELS = (
     ("label_loss", "label loss (source)"),
     ("domain_loss", "domain loss"),

@@ -8,6 +8,11 @@ domain head minimises, in a single backward pass.
 import torch
 from torch import nn
 
+__all__ = [
+    "GradientReversal",
+    "reverse_gradient",
+]
+
 
 class _ReverseGradient(torch.autograd.Function):
     @staticmethod

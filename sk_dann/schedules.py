@@ -7,6 +7,15 @@ planned optimisation steps done) to a multiplicative factor. The callbacks in
 import math
 import numbers
 
+__all__ = [
+    "LAMBDA_SCHEDULES",
+    "LR_SCHEDULES",
+    "constant",
+    "lambda_ramp",
+    "lr_annealing",
+    "resolve_schedule",
+]
+
 
 def lambda_ramp(p, gamma=10.0):
     """Paper ramp ``2 / (1 + exp(-gamma * p)) - 1`` (JMLR 2016, Section 5.2.2).

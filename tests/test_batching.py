@@ -4,13 +4,14 @@ import pytest
 import torch
 from skorch.dataset import Dataset
 
-from sk_dann.batching import BalancedDomainBatches, SequentialBatches
+from sk_dann.batching import (BalancedDomainBatches, SequentialBatches, place_on_device,
+                              training_targets)
 
 
 def dataset(n_source=10, n_target=4, n_features=3):
     X = np.arange((n_source + n_target) * n_features, dtype=np.float32).reshape(-1, n_features)
-    y = np.stack([np.r_[np.arange(n_source) % 2, -np.ones(n_target, int)],
-                  np.r_[np.zeros(n_source, int), np.ones(n_target, int)]], axis=1)
+    y = training_targets(np.r_[np.arange(n_source) % 2, -np.ones(n_target, int)],
+                         np.r_[np.zeros(n_source, bool), np.ones(n_target, bool)])
     return Dataset(X, y)
 
 
@@ -46,8 +47,9 @@ def test_sequential_batches_keep_order_and_cover_every_row():
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_on_cuda_the_data_is_placed_once_and_batches_are_gathered_there():
+def test_on_cuda_placed_data_is_batched_where_it_lies():
     data = dataset()
+    data.X, data.y = place_on_device(data.X, data.y, "cuda")
     iterator = BalancedDomainBatches(data, batch_size=4, seed=0, device="cuda")
     assert iterator.X.is_cuda and iterator.y.is_cuda
     next_epoch = BalancedDomainBatches(data, batch_size=4, seed=0, device="cuda")

@@ -10,8 +10,9 @@ from sk_dann import DANNClassifier, pack_domains
 from sk_dann.datasets import make_domain_moons
 from sk_dann.domains import target_mask, unlabeled_mask
 
-FAST = dict(max_epochs=3, hidden_layer_sizes=(8,), domain_hidden_layer_sizes=(8,),
-            random_state=0)
+@pytest.fixture(scope="module")
+def fast(fast):
+    return {**fast, "random_state": 0}
 
 
 def test_pack_domains_marks_target_rows_and_keeps_frames():
@@ -33,7 +34,7 @@ def test_sample_domain_convention_is_checked():
         target_mask(y, np.array([1, -1]))
 
 
-def test_labeled_target_rows_train_the_label_head():
+def test_labeled_target_rows_train_the_label_head(fast):
     # Semi-supervised: sample_domain marks the target rows, which keep their
     # labels. The label head learns from them; the domain head calls them target.
     Xs, ys, Xt, yt = make_domain_moons(n_samples=150, random_state=0)
@@ -45,7 +46,7 @@ def test_labeled_target_rows_train_the_label_head():
     assert semi.score(Xt, yt) > 0.97 > unsupervised.score(Xt, yt) + 0.1
     assert semi.predict_domain_proba(Xt).mean() > semi.predict_domain_proba(Xs).mean() + 0.2
     with pytest.raises(ValueError, match="not both"):
-        DANNClassifier(**FAST).fit(X, y, X_target=Xt, sample_domain=domain)
+        DANNClassifier(**fast).fit(X, y, X_target=Xt, sample_domain=domain)
 
 
 def test_several_source_domains_are_all_source():
@@ -58,14 +59,14 @@ def test_several_source_domains_are_all_source():
     assert clf.predict_domain_proba(Xt).mean() > clf.predict_domain_proba(Xs).mean()
 
 
-def test_sample_domain_is_routed_through_a_pipeline():
+def test_sample_domain_is_routed_through_a_pipeline(fast):
     Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
     X, y = pack_domains(Xs, ys, Xt)
     domain = np.where(y == -1, -1, 1)
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = make_pipeline(
             StandardScaler(),
-            DANNClassifier(**FAST).set_fit_request(sample_domain=True))
+            DANNClassifier(**fast).set_fit_request(sample_domain=True))
         pipe.fit(X, y, sample_domain=domain)
         assert pipe.predict(Xt).shape == (len(Xt),)
 
@@ -74,10 +75,10 @@ def test_import_leaves_global_config_alone():
     assert sklearn.get_config()["enable_metadata_routing"] is False
 
 
-def test_pandas_feature_names_are_kept_and_checked():
+def test_pandas_feature_names_are_kept_and_checked(fast):
     Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
     Xs, Xt = pd.DataFrame(Xs, columns=["u", "v"]), pd.DataFrame(Xt, columns=["u", "v"])
-    clf = DANNClassifier(**FAST).fit(Xs, pd.Series(ys), X_target=Xt)
+    clf = DANNClassifier(**fast).fit(Xs, pd.Series(ys), X_target=Xt)
     assert clf.feature_names_in_.tolist() == ["u", "v"]
     with pytest.raises(ValueError, match="feature names"):
         clf.predict(Xt[["v", "u"]])

@@ -77,8 +77,12 @@ def test_in_a_pipeline_before_dann_on_packed_rows(images):
 def test_bad_input_is_explained(images):
     with pytest.raises(ValueError, match="needs image arrays"):
         CNNFeatures(backbone()).fit(np.zeros((5, 10), np.float32))
-    with pytest.raises(TypeError, match="torch.nn.Module"):
+    with pytest.raises(TypeError, match=r"'backbone' .* instance of 'torch\.nn\..*Module'"):
         CNNFeatures("resnet50").fit(images)
+    # One rule table with DANNClassifier: numpy ints are batch sizes, booleans are not.
+    CNNFeatures(backbone(), batch_size=np.int64(4)).fit(images)
+    with pytest.raises(ValueError, match="'batch_size' parameter"):
+        CNNFeatures(backbone(), batch_size=True).fit(images)
     fitted = CNNFeatures(backbone()).fit(images)
     with pytest.raises(ValueError, match="fitted on"):
         fitted.transform(images[:, :, :10])

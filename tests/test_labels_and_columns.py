@@ -10,8 +10,10 @@ import pytest
 from sk_dann import DANNClassifier, pack_domains
 from sk_dann.datasets import make_domain_moons
 
-FAST = dict(max_epochs=5, hidden_layer_sizes=(16,), domain_hidden_layer_sizes=(16,),
-            random_state=0)
+@pytest.fixture(scope="module")
+def fast(fast):
+    return {**fast, "max_epochs": 5, "hidden_layer_sizes": (16,),
+            "domain_hidden_layer_sizes": (16,), "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -24,28 +26,28 @@ def plus_minus(y):
     return np.where(y == 0, -1, 1)
 
 
-def test_minus_one_is_a_class_when_the_target_comes_separately(moons):
+def test_minus_one_is_a_class_when_the_target_comes_separately(moons, fast):
     Xs, ys, Xt, yt = moons
-    clf = DANNClassifier(**FAST).fit(Xs, plus_minus(ys), X_target=Xt)
+    clf = DANNClassifier(**fast).fit(Xs, plus_minus(ys), X_target=Xt)
     assert clf.classes_.tolist() == [-1, 1]
     assert set(clf.predict(Xt)) <= {-1, 1}
     # score counts every row: -1 is a class here, not the unlabeled marker.
     y_target = plus_minus(yt)
     assert clf.score(Xt, y_target) == pytest.approx(np.mean(clf.predict(Xt) == y_target))
     # The same labels recoded train the very same network.
-    recoded = DANNClassifier(**FAST).fit(Xs, ys, X_target=Xt)
+    recoded = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt)
     np.testing.assert_array_equal(recoded.predict_proba(Xt), clf.predict_proba(Xt))
 
     three = np.where(ys == 0, -1, np.arange(len(ys)) % 2)  # {-1, 0, 1}
-    assert DANNClassifier(**FAST).fit(Xs, three, X_target=Xt).classes_.tolist() == [-1, 0, 1]
+    assert DANNClassifier(**fast).fit(Xs, three, X_target=Xt).classes_.tolist() == [-1, 0, 1]
 
 
-def test_packed_plus_minus_labels_stop_with_the_marker_named(moons):
+def test_packed_plus_minus_labels_stop_with_the_marker_named(moons, fast):
     Xs, ys, Xt, _ = moons
     X = np.r_[Xs, Xt]
     y = np.r_[plus_minus(ys), np.full(len(Xt), -1)]
     with pytest.raises(ValueError, match=r"y == -1.*\{-1, \+1\}.*X_target"):
-        DANNClassifier(**FAST).fit(X, y)
+        DANNClassifier(**fast).fit(X, y)
 
 
 def test_pack_domains_refuses_the_marker_among_source_labels(moons):
@@ -54,41 +56,41 @@ def test_pack_domains_refuses_the_marker_among_source_labels(moons):
         pack_domains(Xs, plus_minus(ys), Xt)
 
 
-def test_minus_one_in_source_rows_of_sample_domain_is_refused(moons):
+def test_minus_one_in_source_rows_of_sample_domain_is_refused(moons, fast):
     Xs, ys, Xt, _ = moons
     X = np.r_[Xs, Xt]
     y = np.r_[plus_minus(ys), np.full(len(Xt), -1)]
     sample_domain = np.r_[np.ones(len(Xs), int), -np.ones(len(Xt), int)]
     with pytest.raises(ValueError, match="sample_domain marks as source"):
-        DANNClassifier(**FAST).fit(X, y, sample_domain=sample_domain)
+        DANNClassifier(**fast).fit(X, y, sample_domain=sample_domain)
 
 
-def test_partial_fit_of_a_model_with_class_minus_one_refuses_packed_data(moons):
+def test_partial_fit_of_a_model_with_class_minus_one_refuses_packed_data(moons, fast):
     Xs, ys, Xt, _ = moons
-    clf = DANNClassifier(**FAST).partial_fit(Xs, plus_minus(ys), X_target=Xt)
+    clf = DANNClassifier(**fast).partial_fit(Xs, plus_minus(ys), X_target=Xt)
     clf.partial_fit(Xs, plus_minus(ys), X_target=Xt)  # separate target: fine
     with pytest.raises(ValueError, match="ambiguous"):
         clf.partial_fit(np.r_[Xs, Xt], np.r_[plus_minus(ys), np.full(len(Xt), -1)])
 
 
-def test_target_frame_columns_are_matched_by_name(moons):
+def test_target_frame_columns_are_matched_by_name(moons, fast):
     Xs, ys, Xt, _ = moons
     source = pd.DataFrame(Xs, columns=["width", "height"])
     shuffled = pd.DataFrame(Xt[:, ::-1], columns=["height", "width"])
-    by_name = DANNClassifier(**FAST).fit(source, ys, X_target=shuffled)
-    plain = DANNClassifier(**FAST).fit(Xs, ys, X_target=Xt)
+    by_name = DANNClassifier(**fast).fit(source, ys, X_target=shuffled)
+    plain = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt)
     target = pd.DataFrame(Xt, columns=["width", "height"])
     np.testing.assert_array_equal(by_name.predict_proba(target), plain.predict_proba(Xt))
 
     with pytest.raises(ValueError, match=r"missing \['height'\]; unexpected \['depth'\]"):
-        DANNClassifier(**FAST).fit(source, ys,
+        DANNClassifier(**fast).fit(source, ys,
                                    X_target=shuffled.rename(columns={"height": "depth"}))
 
 
-def test_target_without_names_next_to_named_source_warns(moons):
+def test_target_without_names_next_to_named_source_warns(moons, fast):
     Xs, ys, Xt, _ = moons
     with pytest.warns(UserWarning, match="matched by position"):
-        DANNClassifier(**FAST).fit(pd.DataFrame(Xs, columns=["a", "b"]), ys, X_target=Xt)
+        DANNClassifier(**fast).fit(pd.DataFrame(Xs, columns=["a", "b"]), ys, X_target=Xt)
 
 
 def test_pack_domains_matches_frame_columns_by_name(moons):
@@ -102,11 +104,13 @@ def test_pack_domains_matches_frame_columns_by_name(moons):
         pack_domains(source, ys, shuffled.rename(columns={"height": "depth"}))
 
 
-def test_int_hidden_layer_sizes_is_one_layer(moons):
+def test_int_hidden_layer_sizes_is_one_layer(moons, fast):
     Xs, ys, Xt, _ = moons
-    params = {**FAST, "hidden_layer_sizes": 16}
+    params = {**fast, "hidden_layer_sizes": 16}
     as_int = DANNClassifier(**params).fit(Xs, ys, X_target=Xt)
-    as_tuple = DANNClassifier(**FAST).fit(Xs, ys, X_target=Xt)
+    as_tuple = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt)
     np.testing.assert_array_equal(as_int.predict_proba(Xt), as_tuple.predict_proba(Xt))
-    with pytest.raises(ValueError, match="positive integer or a tuple"):
-        DANNClassifier(**{**FAST, "hidden_layer_sizes": "16"}).fit(Xs, ys, X_target=Xt)
+    with pytest.raises(ValueError, match="'hidden_layer_sizes' parameter"):
+        DANNClassifier(**{**fast, "hidden_layer_sizes": "16"}).fit(Xs, ys, X_target=Xt)
+    with pytest.raises(ValueError, match="positive integer or a tuple of positive"):
+        DANNClassifier(**{**fast, "hidden_layer_sizes": (16, 0)}).fit(Xs, ys, X_target=Xt)

@@ -1,27 +1,96 @@
-"""The skorch net's helpers: device resolution."""
+"""DANNNet: what the net owns (device, data placement, progress, the values
+the schedules set) and the history it keeps."""
+import numpy as np
 import pytest
 import torch
 
-from sk_dann import DANNClassifier
-from sk_dann.datasets import make_domain_moons
-from sk_dann.net import available_devices, resolve_device
+from sk_dann.batching import DOMAIN, LABEL, BalancedDomainBatches, training_targets
+from sk_dann.callbacks import ReversalScheduler
+from sk_dann.net import DANNLoss, DANNNet
+from sk_dann.networks import build_dann_module
 
 
-@pytest.mark.parametrize("device, message", [
-    ("gpu", "not a torch device name"),
-    ("mps", "no mps device is available"),
-    ("cuda", "CUDA is not available"),
-])
-def test_unavailable_devices_name_the_ones_that_exist(device, message):
-    if device == "cuda" and torch.cuda.is_available():
-        pytest.skip("this machine has CUDA")
-    if device == "mps" and "mps" in available_devices():
-        pytest.skip("this machine has MPS")
-    Xs, ys, Xt, _ = make_domain_moons(n_samples=20, random_state=0)
-    with pytest.raises(ValueError, match=f"{message}.*Devices available here: 'auto', 'cpu'"):
-        DANNClassifier(device=device, max_epochs=1).fit(Xs, ys, X_target=Xt)
+def _data(n_source=40, n_target=24):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_source + n_target, 3)).astype(np.float32)
+    codes = np.r_[np.arange(n_source) % 2, -np.ones(n_target, int)]
+    return X, training_targets(codes, np.r_[np.zeros(n_source), np.ones(n_target)])
 
 
-def test_auto_and_cpu_resolve():
-    assert resolve_device("cpu") == "cpu"
-    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+def _net(**params):
+    module = build_dann_module(None, 2, torch.zeros(1, 3), hidden_layer_sizes=(8,),
+                               domain_hidden_layer_sizes=(8,))
+    return DANNNet(module, optimizer=torch.optim.SGD, lr=0.05, max_epochs=2,
+                   batch_size=16, **params)
+
+
+def test_training_targets_put_class_and_domain_in_their_columns():
+    targets = training_targets(np.array([1, 0, -1]), np.array([False, False, True]))
+    assert targets.dtype == np.int64
+    np.testing.assert_array_equal(targets[:, LABEL], [1, 0, -1])
+    np.testing.assert_array_equal(targets[:, DOMAIN], [0, 0, 1])
+
+
+def test_the_net_hands_its_device_and_seed_to_the_iterators():
+    X, y = _data()
+    net = _net(seed=7, device="cpu").initialize()
+    iterator = net.get_iterator(net.get_dataset(X, y), training=True)
+    assert isinstance(iterator, BalancedDomainBatches)
+    assert iterator.device == torch.device("cpu") and net.adapting_
+    again = _net(seed=7).initialize().get_iterator(net.get_dataset(X, y), training=True)
+    other = _net(seed=8).initialize().get_iterator(net.get_dataset(X, y), training=True)
+    first = [yb for _, yb in iterator]
+    assert all(torch.equal(a, b) for a, b in zip(first, [yb for _, yb in again]))
+    assert not all(torch.equal(a, b) for a, b in zip(first, [yb for _, yb in other]))
+    valid = net.get_iterator(net.get_dataset(X), training=False)
+    assert valid.batch_size == net.eval_batch_size == 1024
+
+
+def test_training_data_is_placed_once_and_shared_on_the_cpu():
+    X, y = _data()
+    dataset = _net().initialize().get_dataset(X, y)
+    assert isinstance(dataset.X, torch.Tensor)
+    assert dataset.X.data_ptr() == torch.from_numpy(X).data_ptr()  # no copy on the CPU
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_on_cuda_the_net_places_training_data_once_per_fit():
+    X, y = _data()
+    net = _net(device="cuda").initialize()
+    dataset = net.get_dataset(X, y)
+    assert dataset.X.is_cuda and dataset.y.is_cuda
+    first = net.get_iterator(dataset, training=True)
+    second = net.get_iterator(dataset, training=True)  # the next epoch
+    assert first.X.data_ptr() == second.X.data_ptr() == dataset.X.data_ptr()
+    assert isinstance(net.get_dataset(X).X, np.ndarray)  # inference data stays as given
+
+
+def test_schedules_set_values_through_the_net():
+    X, y = _data()
+    net = _net(callbacks=[("reversal", ReversalScheduler(0.4, None))]).fit(X, y)
+    assert net.reversal_strength == pytest.approx(0.4)
+    assert net.module_.reversal.lambda_ == pytest.approx(0.4)
+    net.set_learning_rate(0.123)
+    assert net.learning_rate == 0.123
+    assert all(group["lr"] == 0.123 for group in net.optimizer_.param_groups)
+
+
+def test_history_has_the_dann_keys_per_epoch():
+    X, y = _data()
+    net = _net().fit(X, y)
+    assert len(net.history) == 2
+    for key in ("train_loss", "label_loss", "domain_loss", "domain_acc"):
+        assert all(np.isfinite(net.history[:, key]))
+    assert net.training_progress() == 1.0
+    assert net.train_steps_done_ == 2 * net.batches_per_epoch_
+
+
+def test_the_loss_ignores_unlabeled_rows_for_the_label_head():
+    loss = DANNLoss()
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [5.0, -5.0]])
+    domain = torch.zeros(3)
+    y = torch.tensor([[0, 0], [1, 0], [-1, 1]])
+    label_loss, _ = loss((logits, domain), y)
+    expected = torch.nn.functional.cross_entropy(logits[:2], torch.tensor([0, 1]))
+    assert label_loss.item() == pytest.approx(expected.item())

@@ -9,14 +9,15 @@ import torch
 from sk_dann import DANNClassifier
 from sk_dann.datasets import make_domain_moons
 
-FAST = dict(max_epochs=3, hidden_layer_sizes=(8,), domain_hidden_layer_sizes=(8,),
-            random_state=0)
+@pytest.fixture(scope="module")
+def fast(fast):
+    return {**fast, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
-def fitted():
+def fitted(fast):
     Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
-    return DANNClassifier(**FAST).fit(Xs, ys, X_target=Xt), Xt
+    return DANNClassifier(**fast).fit(Xs, ys, X_target=Xt), Xt
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a CPU-only machine")
@@ -33,30 +34,30 @@ def test_model_saved_from_cuda_loads_on_cpu_only_machine(fitted):
     np.testing.assert_allclose(loaded.predict_proba(Xt), expected)
 
 
-def test_device_auto_resolves_to_an_available_device(fitted):
+def test_device_auto_resolves_to_an_available_device(fitted, fast):
     clf, _ = fitted
     assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
-            DANNClassifier(device="cuda", **FAST).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+            DANNClassifier(device="cuda", **fast).fit(np.zeros((4, 2)), [0, 1, 0, 1])
 
 
-def test_verbose_prints_epoch_table_and_predict_prints_nothing(capsys):
+def test_verbose_prints_epoch_table_and_predict_prints_nothing(capsys, fast):
     Xs, ys, Xt, _ = make_domain_moons(n_samples=40, random_state=0)
-    clf = DANNClassifier(verbose=1, **FAST).fit(Xs, ys, X_target=Xt)
+    clf = DANNClassifier(verbose=1, **fast).fit(Xs, ys, X_target=Xt)
     header = capsys.readouterr().out
     for column in ("epoch", "label_loss", "domain_loss", "domain_acc", "lambda", "lr"):
         assert column in header
     clf.predict(Xt)
     clf.score(Xs, ys)
     assert capsys.readouterr() == ("", "")
-    DANNClassifier(verbose=0, **FAST).fit(Xs, ys, X_target=Xt)
+    DANNClassifier(verbose=0, **fast).fit(Xs, ys, X_target=Xt)
     assert capsys.readouterr() == ("", "")
 
 
-def test_verbose_2_adds_a_progress_bar_over_batches(capsys):
+def test_verbose_2_adds_a_progress_bar_over_batches(capsys, fast):
     Xs, ys, Xt, _ = make_domain_moons(n_samples=200, random_state=0)
-    DANNClassifier(verbose=2, **FAST).fit(Xs, ys, X_target=Xt)
+    DANNClassifier(verbose=2, **fast).fit(Xs, ys, X_target=Xt)
     out, err = capsys.readouterr()
     assert "domain_acc" in out
     # tqdm's bar, from the second epoch on (the first one counts the batches).
@@ -65,9 +66,9 @@ def test_verbose_2_adds_a_progress_bar_over_batches(capsys):
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_fit_on_gpu_places_model_there_and_predicts_from_numpy():
+def test_fit_on_gpu_places_model_there_and_predicts_from_numpy(fast):
     Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
-    clf = DANNClassifier(device="auto", **FAST).fit(Xs, ys, X_target=Xt)
+    clf = DANNClassifier(device="auto", **fast).fit(Xs, ys, X_target=Xt)
     assert clf.device_ == "cuda"
     assert next(clf.net_.module_.parameters()).is_cuda
     assert clf.predict(Xt).shape == (len(Xt),)

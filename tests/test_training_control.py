@@ -10,7 +10,13 @@ from sk_dann import DANNClassifier, DivergenceError, DivergenceWarning, pack_dom
 from sk_dann.datasets import make_domain_moons
 from sk_dann.exceptions import InterruptedFitWarning, SavedVersionWarning
 
-FAST = dict(hidden_layer_sizes=(16,), domain_hidden_layer_sizes=(16,), random_state=0)
+@pytest.fixture(scope="module")
+def fast(fast):
+    # No max_epochs: each test here says how many epochs it trains.
+    params = {**fast, "hidden_layer_sizes": (16,), "domain_hidden_layer_sizes": (16,),
+              "random_state": 0}
+    del params["max_epochs"]
+    return params
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +47,12 @@ class _ExplodesAfter(torch.nn.Module):
         return out
 
 
-def test_ctrl_c_leaves_a_usable_estimator_with_finished_epochs(moons):
+def test_ctrl_c_leaves_a_usable_estimator_with_finished_epochs(moons, fast):
     X, y, Xt, _ = moons
     # 120 source + 120 target rows, batch 64: 4 batches per epoch; stop in epoch 3.
     _ExplodesAfter.calls = 0
     clf = DANNClassifier(feature_extractor=_ExplodesAfter(10, KeyboardInterrupt()),
-                         max_epochs=20, **FAST)
+                         max_epochs=20, **fast)
     with pytest.warns(InterruptedFitWarning, match="interrupted in epoch 3"):
         clf.fit(X, y)
     assert len(clf.history_) == 2
@@ -54,14 +60,14 @@ def test_ctrl_c_leaves_a_usable_estimator_with_finished_epochs(moons):
     assert np.isfinite(clf.predict_proba(Xt)).all()
 
 
-def test_divergence_raises_or_restores_the_best_epoch(moons):
+def test_divergence_raises_or_restores_the_best_epoch(moons, fast):
     X, y, Xt, _ = moons
     _ExplodesAfter.calls = 0
     with pytest.raises(DivergenceError, match=r"epoch 3 \(lambda=.*lr="):
-        DANNClassifier(feature_extractor=_ExplodesAfter(10), max_epochs=20, **FAST).fit(X, y)
+        DANNClassifier(feature_extractor=_ExplodesAfter(10), max_epochs=20, **fast).fit(X, y)
     _ExplodesAfter.calls = 0
     clf = DANNClassifier(feature_extractor=_ExplodesAfter(10), max_epochs=20,
-                         on_divergence="restore_best", **FAST)
+                         on_divergence="restore_best", **fast)
     with pytest.warns(DivergenceWarning, match=r"epoch 3 .*Restored the weights of epoch 2"):
         clf.fit(X, y)
     assert len(clf.history_) == 2
@@ -69,15 +75,15 @@ def test_divergence_raises_or_restores_the_best_epoch(moons):
     _ExplodesAfter.calls = 0
     with pytest.raises(DivergenceError):  # nothing finished yet: nothing to restore
         DANNClassifier(feature_extractor=_ExplodesAfter(2), max_epochs=20,
-                       on_divergence="restore_best", **FAST).fit(X, y)
+                       on_divergence="restore_best", **fast).fit(X, y)
     with pytest.raises(ValueError, match="on_divergence"):
         DANNClassifier(on_divergence="ignore").fit(X, y)
 
 
-def test_partial_fit_epochs_equal_one_fit(moons):
+def test_partial_fit_epochs_equal_one_fit(moons, fast):
     X, y, Xt, _ = moons
-    whole = DANNClassifier(max_epochs=4, **FAST).fit(X, y)
-    stepwise = DANNClassifier(max_epochs=4, **FAST)
+    whole = DANNClassifier(max_epochs=4, **fast).fit(X, y)
+    stepwise = DANNClassifier(max_epochs=4, **fast)
     for _ in range(4):
         stepwise.partial_fit(X, y)
     assert len(stepwise.history_) == 4
@@ -86,9 +92,9 @@ def test_partial_fit_epochs_equal_one_fit(moons):
                                rtol=1e-5, atol=1e-6)
 
 
-def test_partial_fit_keeps_classes_and_says_so(moons):
+def test_partial_fit_keeps_classes_and_says_so(moons, fast):
     X, y, _, _ = moons
-    clf = DANNClassifier(max_epochs=4, **FAST).partial_fit(X, y, classes=[0, 1, 2])
+    clf = DANNClassifier(max_epochs=4, **fast).partial_fit(X, y, classes=[0, 1, 2])
     assert clf.classes_.tolist() == [0, 1, 2]
     y_new = y.copy()
     y_new[0] = 7
@@ -98,22 +104,22 @@ def test_partial_fit_keeps_classes_and_says_so(moons):
         clf.partial_fit(X[:, :1], y)
 
 
-def test_warm_start_continues_instead_of_restarting(moons):
+def test_warm_start_continues_instead_of_restarting(moons, fast):
     X, y, Xt, _ = moons
-    clf = DANNClassifier(max_epochs=3, warm_start=True, **FAST).fit(X, y)
+    clf = DANNClassifier(max_epochs=3, warm_start=True, **fast).fit(X, y)
     first = clf.net_.module_
     clf.fit(X, y)
     assert clf.net_.module_ is first and len(clf.history_) == 6
     assert clf.history_[-1, "lambda"] == pytest.approx(clf.lambda_max, rel=1e-3)
-    cold = DANNClassifier(max_epochs=3, **FAST).fit(X, y)
+    cold = DANNClassifier(max_epochs=3, **fast).fit(X, y)
     cold.fit(X, y)
     assert len(cold.history_) == 3
 
 
 @pytest.mark.parametrize("continue_with", ["warm_start", "partial_fit"])
-def test_continued_fits_use_changed_parameters(moons, continue_with):
+def test_continued_fits_use_changed_parameters(moons, continue_with, fast):
     X, y, _, _ = moons
-    clf = DANNClassifier(max_epochs=2, warm_start=True, **FAST)
+    clf = DANNClassifier(max_epochs=2, warm_start=True, **fast)
     step = (lambda: clf.fit(X, y)) if continue_with == "warm_start" else (
         lambda: clf.partial_fit(X, y))
     step()
@@ -130,9 +136,9 @@ def test_continued_fits_use_changed_parameters(moons, continue_with):
 
 @pytest.mark.parametrize("change", [dict(hidden_layer_sizes=(32,)), dict(activation="tanh"),
                                     dict(dropout=0.2)])
-def test_continued_fits_refuse_a_changed_network_shape(moons, change):
+def test_continued_fits_refuse_a_changed_network_shape(moons, change, fast):
     X, y, _, _ = moons
-    clf = DANNClassifier(max_epochs=2, warm_start=True, **FAST).fit(X, y)
+    clf = DANNClassifier(max_epochs=2, warm_start=True, **fast).fit(X, y)
     clf.set_params(**change)
     with pytest.raises(ValueError, match=f"{next(iter(change))} changed.*warm_start=False"):
         clf.fit(X, y)
@@ -142,29 +148,29 @@ def test_continued_fits_refuse_a_changed_network_shape(moons, change):
     assert len(clf.history_) == 2
 
 
-def test_skorch_parameter_files_round_trip(moons, tmp_path):
+def test_skorch_parameter_files_round_trip(moons, tmp_path, fast):
     X, y, Xt, _ = moons
-    trained = DANNClassifier(max_epochs=3, **FAST).fit(X, y)
+    trained = DANNClassifier(max_epochs=3, **fast).fit(X, y)
     trained.net_.save_params(f_params=tmp_path / "params.pt",
                              f_optimizer=tmp_path / "opt.pt", f_history=tmp_path / "h.json")
     fresh = DANNClassifier(max_epochs=1, random_state=1, **{
-        k: v for k, v in FAST.items() if k != "random_state"}).fit(X, y)
+        k: v for k, v in fast.items() if k != "random_state"}).fit(X, y)
     assert not np.allclose(fresh.predict_proba(Xt), trained.predict_proba(Xt))
     fresh.net_.load_params(f_params=tmp_path / "params.pt",
                            f_optimizer=tmp_path / "opt.pt", f_history=tmp_path / "h.json")
     np.testing.assert_allclose(fresh.predict_proba(Xt), trained.predict_proba(Xt))
 
 
-def test_saved_model_holds_no_training_data(moons):
+def test_saved_model_holds_no_training_data(moons, fast):
     X, y, _, _ = moons
     X_big = np.repeat(X, 50, axis=0)
-    clf = DANNClassifier(max_epochs=1, **FAST).fit(X_big, np.repeat(y, 50))
+    clf = DANNClassifier(max_epochs=1, **fast).fit(X_big, np.repeat(y, 50))
     assert len(pickle.dumps(clf)) < X_big.nbytes / 2
 
 
-def test_loading_a_model_from_another_version_warns(moons):
+def test_loading_a_model_from_another_version_warns(moons, fast):
     X, y, Xt, _ = moons
-    clf = DANNClassifier(max_epochs=1, **FAST).fit(X, y)
+    clf = DANNClassifier(max_epochs=1, **fast).fit(X, y)
     state = clf.__getstate__()
     assert state["_sk_dann_version"]
     state["_sk_dann_version"] = "0.0.1"

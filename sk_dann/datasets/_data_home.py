@@ -2,6 +2,10 @@
 import os
 from pathlib import Path
 
+__all__ = [
+    "data_file",
+]
+
 DATA_HOME_ENV = "SK_DANN_DATA"
 
 

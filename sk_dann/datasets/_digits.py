@@ -10,6 +10,11 @@ from sklearn.utils import Bunch
 
 from ._data_home import data_file
 
+__all__ = [
+    "load_mnist_mnistm",
+    "load_mnist_usps",
+]
+
 MNIST_MNISTM = "mnist_mnistm"
 MNIST_USPS = "mnist_usps_jda"
 

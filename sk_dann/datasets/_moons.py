@@ -3,6 +3,11 @@ import numpy as np
 from sklearn.datasets import make_moons
 from sklearn.utils import check_random_state
 
+__all__ = [
+    "make_domain_moons",
+    "rotate",
+]
+
 
 def rotate(X, degrees):
     """Rotate 2-D points about the origin, counter-clockwise."""

@@ -6,6 +6,10 @@ from sklearn.utils import Bunch
 
 from ._data_home import data_file
 
+__all__ = [
+    "load_office_caltech",
+]
+
 OFFICE_CALTECH_DOMAINS = ("amazon", "dslr", "webcam")
 CLASS_NAMES = ("back_pack", "bike", "calculator", "headphones", "keyboard",
                "laptop_computer", "monitor", "mouse", "mug", "projector")

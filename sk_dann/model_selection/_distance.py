@@ -7,6 +7,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_array
 
+__all__ = [
+    "proxy_a_distance",
+]
+
 
 def proxy_a_distance(X_source, X_target, *, classifier=None, n_splits=2, random_state=0):
     """``2 (1 - 2 err)``, with ``err`` a domain classifier's held-out error.

@@ -22,6 +22,17 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from ..domains import pack_domains, target_mask, unlabeled_mask
 
+__all__ = [
+    "DeepEmbeddedValidationScorer",
+    "DomainScorer",
+    "PredictionEntropyScorer",
+    "ReverseValidationScorer",
+    "SoftNeighborhoodDensityScorer",
+    "SourceScorer",
+    "TargetAccuracyScorer",
+    "unsupervised_scorers",
+]
+
 
 class DomainScorer:
     """Base class: splits a packed fold into labeled source and target rows."""
@@ -151,7 +162,7 @@ class SoftNeighborhoodDensityScorer(DomainScorer):
     random_state : int, default=0
     """
 
-    def __init__(self, temperature=0.05, representation="proba", max_rows=2000,
+    def __init__(self, *, temperature=0.05, representation="proba", max_rows=2000,
                  random_state=0):
         if representation not in ("proba", "features"):
             raise ValueError(f"representation must be 'proba' or 'features'; "
@@ -206,7 +217,7 @@ class DeepEmbeddedValidationScorer(DomainScorer):
 
     needs_source_labels = True
 
-    def __init__(self, domain_classifier=None, n_splits=5, random_state=0):
+    def __init__(self, *, domain_classifier=None, n_splits=5, random_state=0):
         self.domain_classifier = domain_classifier
         self.n_splits = n_splits
         self.random_state = random_state

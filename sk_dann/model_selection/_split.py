@@ -4,6 +4,10 @@ from sklearn.model_selection import BaseCrossValidator, StratifiedKFold
 
 from ..domains import target_mask, unlabeled_mask
 
+__all__ = [
+    "DomainStratifiedKFold",
+]
+
 
 class DomainStratifiedKFold(BaseCrossValidator):
     """K-fold over packed data, stratified by domain and by class.
@@ -42,9 +46,34 @@ class DomainStratifiedKFold(BaseCrossValidator):
         self.random_state = random_state
 
     def get_n_splits(self, X=None, y=None, groups=None):
+        """The number of folds, ``n_splits``.
+
+        Parameters
+        ----------
+        X, y, groups : ignored
+            For scikit-learn's splitter interface.
+
+        Returns
+        -------
+        int
+        """
         return self.n_splits
 
     def split(self, X, y=None, groups=None):
+        """Train and validation row indices of each fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,)
+            Labels, ``-1`` on target rows (required).
+        groups : array-like of shape (n_samples,), default=None
+            ``sample_domain``: positive for source domains, negative for target.
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
         if y is None:
             raise ValueError(
                 "DomainStratifiedKFold needs y (with -1 marking unlabeled target "

@@ -1,0 +1,190 @@
+"""Where and how torch runs: the device, the precision, CPU threads, inference.
+
+One home for the runtime helpers that :class:`~sk_dann.DANNClassifier`'s
+net and :class:`~sk_dann.CNNFeatures` share:
+
+* :func:`resolve_device` turns ``device="auto"`` (or a name) into a checked
+  device string, with an error naming the devices this machine has;
+* :func:`autocast` is the ``precision="bfloat16"`` context on that device;
+* :func:`infer_in_batches` runs a module over batches without gradients;
+* :func:`resolve_n_threads` and :class:`torch_threads` choose and set the CPU
+  threads of a fit, for its duration only.
+
+Why threads need care: torch's intra-op pool (OpenMP) spins at every
+parallel region's barrier. When another process holds a core, one thread of
+the pool is descheduled at each barrier while the others spin, so a fit with
+as many threads as cores runs several times slower than with one thread
+(``benchmarks/busy_machine.py``). The wait policy that would stop the
+spinning is read once, when torch loads OpenMP, so a library cannot change
+it; the number of threads it can.
+"""
+import math
+import os
+import time
+
+import torch
+
+__all__ = [
+    "KEEP_TORCH_SETTING",
+    "PRECISIONS",
+    "autocast",
+    "available_devices",
+    "busy_cpus",
+    "infer_in_batches",
+    "resolve_device",
+    "resolve_n_threads",
+    "torch_threads",
+    "usable_cpus",
+]
+
+PRECISIONS = ("float32", "bfloat16")
+
+#: ``n_threads`` value that leaves torch's thread setting as it is.
+KEEP_TORCH_SETTING = -1
+
+
+# -- device -------------------------------------------------------------------
+def available_devices():
+    """The device names that work on this machine, for error messages."""
+    names = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        names += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names.append("mps")
+    return names
+
+
+def resolve_device(device):
+    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; other values are
+    checked, with a clear error naming the devices this machine has."""
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    here = f"Devices available here: {', '.join(map(repr, available_devices()))}."
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"device={device!r} is not a torch device name. {here}") from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} but CUDA is not available. {here}")
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r} but this machine has "
+                             f"{torch.cuda.device_count()} CUDA device(s). {here}")
+    elif resolved.type != "cpu":
+        backend = getattr(torch.backends, resolved.type, None) or getattr(
+            torch, resolved.type, None)
+        is_available = getattr(backend, "is_available", None)
+        if is_available is None or not is_available():
+            raise ValueError(f"device={device!r}: no {resolved.type} device is "
+                             f"available on this machine. {here}")
+    return str(resolved)
+
+
+# -- precision and inference --------------------------------------------------
+def autocast(device, precision):
+    """``torch.autocast`` in bfloat16 on ``device`` when ``precision`` asks for
+    it; a disabled context for ``"float32"``."""
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16,
+                          enabled=precision == "bfloat16")
+
+
+def infer_in_batches(function, batches, device, precision):
+    """``function`` over each tensor of ``batches``, without gradients, under
+    :func:`autocast`; the outputs, flattened per row, as one float32 numpy
+    array (``None`` when there were no batches)."""
+    chunks = []
+    with torch.no_grad(), autocast(device, precision):
+        for batch in batches:
+            out = function(batch)
+            chunks.append((out.flatten(1) if out.ndim > 1 else out).float().cpu())
+    return torch.cat(chunks).numpy() if chunks else None
+
+
+# -- CPU threads ----------------------------------------------------------------
+def usable_cpus():
+    """CPUs this process may run on: its affinity mask, capped by a cgroup quota."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    quota = _cgroup_cpu_quota()
+    return max(1, min(cpus, math.ceil(quota))) if quota else cpus
+
+
+def _cgroup_cpu_quota():
+    """CPUs allowed by the cgroup's CPU quota (containers), or None."""
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as handle:  # cgroup v2
+            quota, period = handle.read().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as quota_file, \
+                open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as period_file:  # v1
+            quota, period = int(quota_file.read()), int(period_file.read())
+        return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def busy_cpus(samples=5, interval=0.002):
+    """Runnable tasks other than this one, from ``/proc/loadavg`` (Linux).
+
+    The fewest seen over a few samples ``interval`` seconds apart: a busy
+    process is runnable in every sample, a short-lived one (or torch's own
+    pool finishing its spin) is not. ``0`` where the count cannot be read.
+    """
+    counts = []
+    for i in range(samples):
+        try:
+            with open("/proc/loadavg") as handle:
+                running = int(handle.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return 0
+        counts.append(running - 1)  # the reading task itself is running
+        if i + 1 < samples:
+            time.sleep(interval)
+    return max(0, min(counts))
+
+
+def resolve_n_threads(n_threads):
+    """The thread count a fit uses; ``None`` for "leave torch's setting".
+
+    ``None`` (the default): the usable CPUs not occupied by other runnable
+    tasks at this moment, at least 1 and at most torch's current setting (so
+    ``OMP_NUM_THREADS`` and ``torch.set_num_threads`` still cap it). A
+    positive int is used as given; ``-1`` keeps torch's setting.
+    """
+    if n_threads == KEEP_TORCH_SETTING:
+        return None
+    if n_threads is not None:
+        return int(n_threads)
+    idle = usable_cpus() - busy_cpus()
+    return max(1, min(torch.get_num_threads(), idle))
+
+
+class torch_threads:
+    """Context manager: torch uses ``n`` intra-op threads inside, the caller's
+    setting is restored after.
+
+    Parameters
+    ----------
+    n : int or None
+        The thread count; ``None`` changes nothing.
+    """
+
+    def __init__(self, n):
+        self.n = n
+        self._previous = None
+
+    def __enter__(self):
+        if self.n is not None:
+            self._previous = torch.get_num_threads()
+            if self.n != self._previous:
+                torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None and torch.get_num_threads() != self._previous:
+            torch.set_num_threads(self._previous)
+        return False

@@ -1,0 +1,90 @@
+"""The skorch callbacks: one schedule base, and the divergence stop."""
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from sk_dann import DANNClassifier, DivergenceError
+from sk_dann.callbacks import (ProgressLRScheduler, ProgressSchedule, ReversalScheduler,
+                               StopOnDivergence)
+from sk_dann.datasets import make_domain_moons
+
+
+class _FakeNet:
+    """Just what a schedule callback uses of the net."""
+
+    lr = 0.1
+
+    def __init__(self, p):
+        self.p, self.set_to = p, {}
+        self.history = type("History", (), {"record_batch": lambda *a: None,
+                                              "record": lambda *a: None})()
+
+    def training_progress(self):
+        return self.p
+
+    def set_reversal_strength(self, value):
+        self.set_to["lambda"] = value
+
+    def set_learning_rate(self, value):
+        self.set_to["lr"] = value
+
+
+def test_both_schedules_share_one_base_and_set_through_the_net():
+    assert issubclass(ReversalScheduler, ProgressSchedule)
+    assert issubclass(ProgressLRScheduler, ProgressSchedule)
+    net = _FakeNet(p=0.25)
+    ReversalScheduler(2.0, lambda p: p).on_batch_begin(net, training=True)
+    ProgressLRScheduler(lambda p: 1 - p).on_batch_begin(net, training=True)
+    assert net.set_to == {"lambda": 0.5, "lr": pytest.approx(0.075)}
+    ReversalScheduler(2.0, None).on_batch_begin(net, training=False)  # inference: no-op
+    assert net.set_to["lambda"] == 0.5
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_domain_moons(n_samples=60, random_state=0)
+
+
+class _NanAfter(torch.nn.Module):
+    calls = 0
+
+    def __init__(self, n_calls):
+        super().__init__()
+        self.linear, self.n_calls = torch.nn.Linear(2, 8), n_calls
+
+    def forward(self, x):
+        out = torch.relu(self.linear(x))
+        if self.training:
+            type(self).calls += 1
+            if type(self).calls >= self.n_calls:
+                return out * float("nan")
+        return out
+
+
+def test_restored_models_pickle_without_the_copy_of_the_best_weights(moons, fast):
+    Xs, ys, Xt, _ = moons
+    _NanAfter.calls = 0
+    clf = DANNClassifier(**{**fast, "max_epochs": 6, "random_state": 0},
+                         feature_extractor=_NanAfter(12), on_divergence="restore_best")
+    with pytest.warns(RuntimeWarning, match="Restored the weights"):
+        clf.fit(Xs, ys, X_target=Xt)
+    stop = dict(clf.net_.callbacks_)["stop_on_divergence"]
+    assert stop.best_state_ is None
+    loaded = pickle.loads(pickle.dumps(clf))
+    assert dict(loaded.net_.callbacks_)["stop_on_divergence"].best_state_ is None
+    np.testing.assert_array_equal(loaded.predict_proba(Xt), clf.predict_proba(Xt))
+
+
+def test_a_pickle_never_holds_the_weight_copy_even_mid_training():
+    stop = StopOnDivergence(restore_best=True)
+    stop.best_state_ = {"weight": torch.ones(1000)}
+    assert pickle.loads(pickle.dumps(stop)).best_state_ is None
+
+
+def test_divergence_message_names_lambda_and_lr(moons, fast):
+    Xs, ys, Xt, _ = moons
+    _NanAfter.calls = 0
+    with pytest.raises(DivergenceError, match=r"lambda=.*lr=.*initial lr=0\.01"):
+        DANNClassifier(**fast, feature_extractor=_NanAfter(3)).fit(Xs, ys, X_target=Xt)

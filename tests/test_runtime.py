@@ -1,0 +1,136 @@
+"""The runtime helpers: devices, autocast, batched inference, CPU threads per fit."""
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from sk_dann import DANNClassifier
+from sk_dann.datasets import make_domain_moons
+from sk_dann.runtime import (autocast, available_devices, busy_cpus, infer_in_batches,
+                             resolve_device, resolve_n_threads, torch_threads, usable_cpus)
+
+@pytest.fixture(scope="module")
+def fast(fast):
+    return {**fast, "max_epochs": 2, "random_state": 0}
+
+
+class _RecordsThreads(torch.nn.Module):
+    """A feature extractor that notes torch's thread count while training."""
+
+    seen = set()  # on the class: the estimator trains a deep copy
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 8)
+
+    def forward(self, x):
+        if self.training:
+            type(self).seen.add(torch.get_num_threads())
+        return torch.relu(self.linear(x))
+
+
+@pytest.fixture()
+def moons():
+    return make_domain_moons(n_samples=60, random_state=0)
+
+
+@pytest.fixture()
+def spinner():
+    """One other process holding a core at 100%, for a few seconds at most."""
+    process = subprocess.Popen([sys.executable, "-c",
+                                "import time\nend = time.time() + 20\n"
+                                "while time.time() < end: pass"])
+    time.sleep(0.3)
+    yield process
+    process.kill()
+    process.wait()
+
+
+def test_n_threads_applies_during_the_fit_and_is_restored(moons, fast):
+    Xs, ys, Xt, _ = moons
+    before = torch.get_num_threads()
+    _RecordsThreads.seen = set()
+    clf = DANNClassifier(feature_extractor=_RecordsThreads(), n_threads=1, **fast)
+    clf.fit(Xs, ys, X_target=Xt)
+    assert _RecordsThreads.seen == {1} and clf.n_threads_ == 1
+    assert torch.get_num_threads() == before
+
+
+def test_minus_one_keeps_torchs_setting(moons, fast):
+    Xs, ys, Xt, _ = moons
+    _RecordsThreads.seen = set()
+    with torch_threads(1):
+        DANNClassifier(feature_extractor=_RecordsThreads(), n_threads=-1, **fast).fit(
+            Xs, ys, X_target=Xt)
+    assert _RecordsThreads.seen == {1}
+
+
+def test_the_default_never_exceeds_torchs_setting():
+    with torch_threads(1):
+        assert resolve_n_threads(None) == 1
+    assert 1 <= resolve_n_threads(None) <= min(usable_cpus(), torch.get_num_threads())
+
+
+@pytest.mark.skipif(usable_cpus() < 2, reason="needs 2 usable CPUs")
+def test_the_default_leaves_a_busy_process_its_core(spinner, moons, fast):
+    assert busy_cpus() >= 1
+    assert resolve_n_threads(None) <= usable_cpus() - 1
+    Xs, ys, Xt, _ = moons
+    clf = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt)
+    assert clf.n_threads_ <= usable_cpus() - 1
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
+def test_bad_n_threads_is_refused(bad, moons, fast):
+    Xs, ys, Xt, _ = moons
+    with pytest.raises(ValueError, match="'n_threads' parameter"):
+        DANNClassifier(n_threads=bad, **fast).fit(Xs, ys, X_target=Xt)
+
+
+def test_a_fixed_thread_count_gives_the_same_model(moons, fast):
+    Xs, ys, Xt, _ = moons
+    first = DANNClassifier(n_threads=1, **fast).fit(Xs, ys, X_target=Xt)
+    second = DANNClassifier(n_threads=1, **fast).fit(Xs, ys, X_target=Xt)
+    np.testing.assert_array_equal(first.predict_proba(Xt), second.predict_proba(Xt))
+
+
+@pytest.mark.parametrize("device, message", [
+    ("gpu", "not a torch device name"),
+    ("mps", "no mps device is available"),
+    ("cuda", "CUDA is not available"),
+])
+def test_unavailable_devices_name_the_ones_that_exist(device, message):
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    if device == "mps" and "mps" in available_devices():
+        pytest.skip("this machine has MPS")
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=20, random_state=0)
+    with pytest.raises(ValueError, match=f"{message}.*Devices available here: 'auto', 'cpu'"):
+        DANNClassifier(device=device, max_epochs=1).fit(Xs, ys, X_target=Xt)
+
+
+def test_auto_and_cpu_resolve():
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_autocast_runs_bfloat16_only_when_asked():
+    layer = torch.nn.Linear(4, 3)
+    x = torch.ones(2, 4)
+    with autocast("cpu", "bfloat16"):
+        assert layer(x).dtype == torch.bfloat16
+    with autocast("cpu", "float32"):
+        assert layer(x).dtype == torch.float32
+
+
+def test_infer_in_batches_flattens_concatenates_and_needs_no_grad():
+    layer = torch.nn.Conv2d(1, 2, 3)
+    batches = [torch.ones(3, 1, 4, 4), torch.zeros(2, 1, 4, 4)]
+    out = infer_in_batches(layer, batches, "cpu", "float32")
+    assert out.shape == (5, 8) and out.dtype == np.float32
+    np.testing.assert_allclose(out[:3], layer(batches[0]).flatten(1).detach().numpy(),
+                               rtol=1e-6)
+    assert infer_in_batches(layer, [], "cpu", "float32") is None
