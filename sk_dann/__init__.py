@@ -1,7 +1,12 @@
-"""sk_dann: domain-adversarial neural networks, the scikit-learn way."""
+"""sk_dann: domain-adversarial neural networks, the scikit-learn way.
+
+The estimators and building blocks load on first use (PEP 562), so that
+``import sk_dann`` and ``sk-dann --help`` do not pay for torch and skorch
+until something needs them.
+"""
+import importlib
+
 from ._version import __version__
-from .domains import pack_domains
-from .estimator import DANNClassifier
 from .exceptions import (
     DivergenceError,
     DivergenceWarning,
@@ -10,14 +15,23 @@ from .exceptions import (
     PackedLabelsScoringWarning,
     SavedVersionWarning,
 )
-from .feature_extraction import CNNFeatures
-from .images import ImageAugmentation
-from .reversal import GradientReversal, reverse_gradient
+
+#: Public name -> the module that defines it, imported when first used.
+_LAZY = {
+    "CNNFeatures": ".feature_extraction",
+    "DANNClassifier": ".classifier",
+    "DANNRegressor": ".regressor",
+    "GradientReversal": ".reversal",
+    "ImageAugmentation": ".images",
+    "pack_domains": ".domains",
+    "reverse_gradient": ".reversal",
+}
 
 __all__ = [
     "__version__",
     "CNNFeatures",
     "DANNClassifier",
+    "DANNRegressor",
     "DivergenceError",
     "DivergenceWarning",
     "GradientReversal",
@@ -29,3 +43,15 @@ __all__ = [
     "pack_domains",
     "reverse_gradient",
 ]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sk_dann' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

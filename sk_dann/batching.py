@@ -3,8 +3,9 @@
 Batches are drawn by index from whole tensors (no per-sample collation), which
 is what keeps an epoch of a small MLP from being dominated by Python overhead.
 
-Training rows carry ``y`` of shape ``(n, 2)``: column 0 the encoded class
-(``-1`` = unlabeled), column 1 the domain (0 = source, 1 = target).
+Training rows carry ``y`` of shape ``(n, 3)`` (:func:`training_targets`): the
+encoded class or regression value, the domain (0 = source, 1 = target), and
+the row's weight in the label loss (0 = unlabeled).
 
 ``X`` may be a scipy sparse CSR matrix: it stays sparse, and only the rows
 of one batch are made dense, so sparse text features (the Amazon reviews'
@@ -21,6 +22,7 @@ __all__ = [
     "BalancedDomainBatches",
     "DOMAIN",
     "LABEL",
+    "WEIGHT",
     "SequentialBatches",
     "place_on_device",
     "take_rows",
@@ -28,7 +30,7 @@ __all__ = [
     "training_targets",
 ]
 
-LABEL, DOMAIN = 0, 1
+LABEL, DOMAIN, WEIGHT = 0, 1, 2
 
 
 def _as_tensor(data):
@@ -45,12 +47,23 @@ def _as_tensor(data):
         return torch.as_tensor(data)
 
 
-def training_targets(codes, is_target):
-    """The ``(n, 2)`` int64 training target: encoded class (``-1`` unlabeled)
-    in column :data:`LABEL`, domain (1 target, 0 source) in :data:`DOMAIN`."""
-    targets = np.empty((len(codes), 2), dtype=np.int64)
-    targets[:, LABEL] = codes
+def training_targets(labels, is_target, weights=None):
+    """The ``(n, 3)`` float32 training target, one row per training row.
+
+    Column :data:`LABEL` holds the encoded class (or the regression value),
+    :data:`DOMAIN` the domain (1 target, 0 source), :data:`WEIGHT` the row's
+    weight in the label loss: 0 for an unlabeled row. Without ``weights``,
+    ``labels`` are class codes with ``-1`` for unlabeled rows (weight 0,
+    others 1).
+    """
+    labels = np.asarray(labels)
+    if weights is None:
+        weights = (labels >= 0).astype(np.float32)
+        labels = np.where(labels >= 0, labels, 0)
+    targets = np.empty((len(labels), 3), dtype=np.float32)
+    targets[:, LABEL] = np.where(np.asarray(weights) > 0, labels, 0)
     targets[:, DOMAIN] = np.asarray(is_target, dtype=bool)
+    targets[:, WEIGHT] = weights
     return targets
 
 

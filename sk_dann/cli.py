@@ -157,11 +157,13 @@ def _write_model(model, path):
 
 
 def _fit(args):
+    from sklearn.model_selection import train_test_split
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
     from . import DANNClassifier
     from .domains import stack_rows
+    from .model_selection import proxy_a_distance
 
     for path, what in [(args.model, "model"), (args.report, "report")]:
         if path:
@@ -171,7 +173,22 @@ def _fit(args):
     X_target, _ = _read_features(args.target, args.label_column)  # target labels unused
     if hasattr(X_source, "columns"):
         X_target = _select_columns(X_target, X_source.columns, args.target, "the source file")
+    if not 0 <= args.holdout < 1:
+        raise InputError(f"--holdout must be in [0, 1); got {args.holdout}")
+    X_heldout = y_heldout = None
+    if args.holdout > 0:
+        rows = np.arange(len(y_source))
+        try:
+            rows, heldout = train_test_split(rows, test_size=args.holdout, stratify=y_source,
+                                             random_state=args.random_state)
+        except ValueError:  # a class too small to stratify
+            rows, heldout = train_test_split(rows, test_size=args.holdout,
+                                             random_state=args.random_state)
+        X_heldout, y_heldout = _rows(X_source, heldout), np.asarray(y_source)[heldout]
+        X_source, y_source = _rows(X_source, rows), np.asarray(y_source)[rows]
     classifier = DANNClassifier(lambda_max=args.lambda_max, max_epochs=args.max_epochs,
+                                lr=args.lr, batch_size=args.batch_size,
+                                hidden_layer_sizes=tuple(args.hidden),
                                 random_state=args.random_state, verbose=args.verbose)
     start = time.perf_counter()
     # The target goes in as X_target, not packed with y == -1, so that -1 can
@@ -186,20 +203,33 @@ def _fit(args):
     seconds = time.perf_counter() - start
     _write_model(model, args.model)
     history = classifier.history_
+    distance = proxy_a_distance(model.transform(X_source), model.transform(X_target),
+                                random_state=args.random_state)
+    heldout = ("source accuracy: not measured (--holdout 0)" if X_heldout is None else
+               f"source accuracy on {len(y_heldout)} held-out labeled rows: "
+               f"{np.mean(model.predict(X_heldout) == y_heldout):.4f}")
     report = "\n".join([
         f"sk-dann fit: {args.source} (source, {len(y_source)} labeled rows) -> "
         f"{args.target} (target, {len(X_target)} unlabeled rows)",
         f"classes: {', '.join(map(str, classifier.classes_))}",
-        f"lambda_max={args.lambda_max}, max_epochs={args.max_epochs}, "
-        f"random_state={args.random_state}, device={classifier.device_}",
+        f"lambda_max={args.lambda_max}, lr={args.lr}, batch_size={args.batch_size}, "
+        f"hidden={tuple(args.hidden)}, max_epochs={args.max_epochs}, "
+        f"seed={args.random_state}, device={classifier.device_}",
         f"last epoch: label_loss={history[-1, 'label_loss']:.4f}, "
         f"domain_loss={history[-1, 'domain_loss']:.4f}, "
         f"domain_acc={history[-1, 'domain_acc']:.3f} (near 0.5: domain-invariant features)",
+        heldout,
+        f"proxy A-distance between source and target in the learned features: "
+        f"{distance:.3f} (0: indistinguishable, 2: separable)",
         f"fit time: {seconds:.1f} s; model written to {args.model}",
     ])
     print(report)
     if args.report:
         Path(args.report).write_text(report + "\n")
+
+
+def _rows(X, rows):
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
 
 
 def _predict(args):
@@ -240,8 +270,11 @@ def _evaluate(args):
 
 
 def build_parser():
+    from ._version import __version__
+
     parser = argparse.ArgumentParser(
         prog="sk-dann", description="Domain-adversarial training on feature files.")
+    parser.add_argument("--version", action="version", version=f"sk-dann {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(sub):
@@ -255,9 +288,19 @@ def build_parser():
     sub.add_argument("--labels", help="source labels (.npy or one per line), for .npy features")
     sub.add_argument("--model", required=True, help="model file to write (.pkl)")
     sub.add_argument("--report", help="also write the fit report to this file")
-    sub.add_argument("--lambda-max", type=float, default=0.3)
-    sub.add_argument("--max-epochs", type=int, default=100)
-    sub.add_argument("--random-state", type=int, default=0)
+    sub.add_argument("--lambda-max", type=float, default=0.3,
+                     help="final strength of the reversed domain gradient (default: 0.3)")
+    sub.add_argument("--lr", type=float, default=0.01, help="initial learning rate (0.01)")
+    sub.add_argument("--batch-size", type=int, default=64,
+                     help="rows per step, half source, half target (64)")
+    sub.add_argument("--hidden", type=int, nargs="+", default=[256], metavar="WIDTH",
+                     help="hidden layer widths of the feature extractor (256)")
+    sub.add_argument("--max-epochs", type=int, default=100, help="epochs (100)")
+    sub.add_argument("--seed", "--random-state", dest="random_state", type=int, default=0,
+                     help="random seed (0)")
+    sub.add_argument("--holdout", type=float, default=0.1,
+                     help="share of labeled source rows held out of training to report "
+                          "the source accuracy (0.1; 0 trains on all)")
     sub.add_argument("--no-scaler", action="store_true", help="skip the StandardScaler")
     sub.add_argument("--verbose", type=int, default=0)
     sub.set_defaults(run=_fit)

@@ -12,35 +12,60 @@ from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
 from skorch.utils import to_tensor
 
-from .batching import (DOMAIN, LABEL, BalancedDomainBatches, SequentialBatches,
+from .batching import (DOMAIN, LABEL, WEIGHT, BalancedDomainBatches, SequentialBatches,
                        place_on_device)
 from .runtime import autocast, infer_in_batches
 
 __all__ = [
     "DANNLoss",
     "DANNNet",
+    "DANNRegressionLoss",
 ]
 
 
 class DANNLoss(torch.nn.Module):
-    """Returns ``(label_loss, domain_loss)`` for one batch.
+    """Returns ``(label_loss, domain_loss)`` for one batch (classification).
 
-    The label loss is the cross-entropy averaged over the labeled rows only
-    (``y[:, 0] >= 0``); the domain loss is a binary cross-entropy on the
-    domain logit, averaged over all rows. Masking by arithmetic rather than
-    boolean indexing keeps the step free of device-to-host syncs.
+    The label loss is the cross-entropy averaged over the batch's rows with
+    their weights (column :data:`~sk_dann.batching.WEIGHT`: 0 for unlabeled
+    rows, ``sample_weight`` times ``class_weight`` for the others); the
+    domain loss is a binary cross-entropy on the domain logit, averaged over
+    all rows. Masking by arithmetic rather than boolean indexing keeps the
+    step free of device-to-host syncs.
     """
+
+    def per_row_label_loss(self, label_output, labels):
+        """The label loss of each row (weights are applied by :meth:`forward`)."""
+        return F.cross_entropy(label_output, labels.long(), reduction="none")
+
+    def label_accuracy(self, label_output, y_true):
+        """Accuracy on the labeled rows of a batch (validation); ``None`` for
+        losses without one."""
+        labeled = (y_true[:, WEIGHT] > 0).float()
+        correct = (label_output.argmax(dim=1) == y_true[:, LABEL].long()).float()
+        return (correct * labeled).sum() / labeled.sum().clamp(min=1.0)
 
     def forward(self, y_pred, y_true):
         # Losses in float32 even when the network ran in bfloat16.
-        class_logits, domain_logits = y_pred[0].float(), y_pred[1].float()
-        labels, domains = y_true[:, LABEL], y_true[:, DOMAIN]
-        labeled = (labels >= 0).to(class_logits.dtype)
-        per_row = F.cross_entropy(class_logits, labels.clamp(min=0), reduction="none")
-        label_loss = (per_row * labeled).sum() / labeled.sum().clamp(min=1.0)
+        label_output, domain_logits = y_pred[0].float(), y_pred[1].float()
+        weights = y_true[:, WEIGHT].float()
+        per_row = self.per_row_label_loss(label_output, y_true[:, LABEL])
+        total = weights.sum()
+        label_loss = (per_row * weights).sum() / torch.where(total > 0, total,
+                                                             torch.ones_like(total))
         domain_loss = F.binary_cross_entropy_with_logits(
-            domain_logits, domains.to(domain_logits.dtype))
+            domain_logits, y_true[:, DOMAIN].to(domain_logits.dtype))
         return label_loss, domain_loss
+
+
+class DANNRegressionLoss(DANNLoss):
+    """:class:`DANNLoss` with the weighted squared error as the label loss."""
+
+    def per_row_label_loss(self, label_output, values):
+        return (label_output.squeeze(-1) - values.float()) ** 2
+
+    def label_accuracy(self, label_output, y_true):
+        return None
 
 
 class DANNNet(NeuralNet):
@@ -113,6 +138,7 @@ class DANNNet(NeuralNet):
             ("domain_loss", PassthroughScoring(name="domain_loss", on_train=True)),
             ("domain_acc", PassthroughScoring(name="domain_acc", on_train=True,
                                               lower_is_better=False)),
+            ("valid_acc", PassthroughScoring(name="valid_acc", lower_is_better=False)),
         ]
 
     # -- what the schedule callbacks set ------------------------------------
@@ -226,6 +252,13 @@ class DANNNet(NeuralNet):
             loss = label_loss
         else:
             loss = label_loss + domain_loss
+        if not training:
+            # Validation (held-out labeled source rows, early stopping): the
+            # label loss alone, and the accuracy where there is one.
+            accuracy = self.criterion_.label_accuracy(y_pred[0].float(), y_true)
+            if accuracy is not None:
+                self.history.record_batch("valid_acc", accuracy.item())
+            return label_loss
         if training:
             self.history.record_batch("label_loss", label_loss.item())
             if self.adapting_:

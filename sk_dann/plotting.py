@@ -63,23 +63,49 @@ def plot_history(model, axes=None):
 
 
 def plot_feature_space(models, X_source, X_target, method="pca", names=None,
-                       max_rows=1000, random_state=0):
+                       max_rows=1000, random_state=0, y_source=None, y_target=None):
     """Source against target rows in each model's learned features, in 2-D.
 
-    ``models`` is one fitted model or a list (e.g. source-only and DANN, to
-    show before and after adaptation); ``method`` is ``"pca"`` (default) or
-    ``"tsne"``. Each panel embeds that model's ``transform`` of the rows.
-    Returns the matplotlib Figure.
+    Parameters
+    ----------
+    models : fitted model or list of them
+        ``DANNClassifier``, ``DANNRegressor`` or a Pipeline ending in one
+        (e.g. source-only and DANN, to show before and after adaptation).
+        Each panel embeds that model's ``transform`` of the rows.
+    X_source, X_target : array-like
+    method : {"pca", "tsne"}, default="pca"
+    names : list of str, default=None
+        Panel titles; by default each model is named by its adaptation
+        strength ("source-only" for ``lambda_max=0``).
+    max_rows : int, default=1000
+        Rows drawn from each domain at most.
+    random_state : int, default=0
+    y_source, y_target : array-like, default=None
+        Class labels. Given, points are coloured by class and the domain is
+        told by the marker (source: dot, target: cross); else coloured by
+        domain. ``y_target`` is only drawn, never used to fit anything.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     plt = _pyplot()
     if method not in ("pca", "tsne"):
         raise ValueError(f"method must be 'pca' or 'tsne'; got {method!r}.")
     models = list(models) if isinstance(models, (list, tuple)) else [models]
-    names = names or [f"model {i + 1}" for i in range(len(models))]
+    names = names or [_describe(model) for model in models]
     rng = np.random.default_rng(random_state)
     rows_s = np.sort(rng.permutation(len(X_source))[:max_rows])
     rows_t = np.sort(rng.permutation(len(X_target))[:max_rows])
-    figure, axes = plt.subplots(1, len(models), figsize=(4 * len(models), 3.6), squeeze=False)
+    labels = None
+    if y_source is not None:
+        y_t = np.full(len(rows_t), None) if y_target is None else np.asarray(y_target)[rows_t]
+        labels = (np.asarray(y_source)[rows_s], y_t)
+        classes = sorted({v for v in np.r_[labels[0], labels[1]].tolist() if v is not None},
+                         key=str)
+        colours = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+    figure, axes = plt.subplots(1, len(models), figsize=(4.4 * len(models), 4.0),
+                                squeeze=False)
     for ax, model, name in zip(axes[0], models, names):
         Z = np.concatenate([model.transform(_rows(X_source, rows_s)),
                             model.transform(_rows(X_target, rows_t))])
@@ -88,14 +114,40 @@ def plot_feature_space(models, X_source, X_target, method="pca", names=None,
                           perplexity=min(30.0, (len(Z) - 1) / 3)))
         Z2 = embedding.fit_transform(Z)
         n = len(rows_s)
-        ax.scatter(*Z2[:n].T, s=6, alpha=0.6, label="source")
-        ax.scatter(*Z2[n:].T, s=6, alpha=0.6, label="target")
-        ax.set_title(f"{name} ({method.upper()} of features)", fontsize=9)
+        if labels is None:
+            ax.scatter(*Z2[:n].T, s=6, alpha=0.6, label="source")
+            ax.scatter(*Z2[n:].T, s=6, alpha=0.6, label="target")
+        else:
+            for i, label in enumerate(classes):
+                colour = colours(i % colours.N)
+                source = labels[0] == label
+                target = np.array([v == label for v in labels[1].tolist()], dtype=bool)
+                ax.scatter(*Z2[:n][source].T, s=8, alpha=0.6, color=colour, marker="o",
+                           label=f"{label} (source)")
+                ax.scatter(*Z2[n:][target].T, s=14, alpha=0.7, color=colour, marker="x",
+                           label=f"{label} (target)")
+            unlabeled = np.array([v is None for v in labels[1].tolist()], dtype=bool)
+            if unlabeled.any():
+                ax.scatter(*Z2[n:][unlabeled].T, s=14, alpha=0.6, color="grey", marker="x",
+                           label="target")
+        ax.set_title(f"{name}\nlearned features, {method.upper()}", fontsize=9)
+        ax.set_xlabel("component 1", fontsize=8)
+        ax.set_ylabel("component 2", fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0][0].legend(fontsize=8)
+    axes[0][0].legend(fontsize=7, markerscale=1.5,
+                      ncol=1 if labels is None or len(classes) <= 4 else 2)
     figure.tight_layout()
     return figure
+
+
+def _describe(model):
+    """A panel title: source-only or DANN with its lambda_max."""
+    estimator = model[-1] if hasattr(model, "steps") else model
+    strength = getattr(estimator, "lambda_max", None)
+    if strength is None:
+        return type(estimator).__name__
+    return "source-only (lambda_max=0)" if strength == 0 else f"DANN (lambda_max={strength:g})"
 
 
 def _rows(X, rows):

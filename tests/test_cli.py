@@ -193,3 +193,35 @@ def test_plus_minus_one_labels_through_the_cli(files, capsys):
     assert "classes: -1, 1" in capsys.readouterr().out
     main(["evaluate", "--model", str(model), "--input", str(files / "pm_target.npz")])
     assert 0.6 < float(capsys.readouterr().out.split()[1]) <= 1.0
+
+
+def test_help_and_version_answer_without_torch():
+    import subprocess
+    import sys
+    code = ("import sys\nfrom sk_dann.cli import main\n"
+            "for argv in (['--help'], ['fit', '--help'], ['--version']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "print('torch' in sys.modules, 'skorch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().endswith("False False")
+    assert "--batch-size" in out and "--hidden" in out and "sk-dann 0." in out
+
+
+def test_training_options_reach_the_model_and_the_report(files, capsys):
+    import pickle
+    model, report = files / "model.pkl", files / "report.txt"
+    main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
+          "--model", str(model), "--report", str(report), "--lr", "0.02", "--batch-size",
+          "32", "--hidden", "16", "8", "--max-epochs", "5", "--lambda-max", "0.5",
+          "--seed", "3"])
+    with open(model, "rb") as handle:
+        clf = pickle.load(handle)[-1]
+    assert (clf.lr, clf.batch_size, clf.hidden_layer_sizes, clf.max_epochs,
+            clf.lambda_max, clf.random_state) == (0.02, 32, (16, 8), 5, 0.5, 3)
+    text = report.read_text()
+    assert "source accuracy on 12 held-out labeled rows" in text  # 10% of 120
+    assert "proxy A-distance" in text
+    main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
+          "--model", str(model), "--max-epochs", "2", "--holdout", "0"])
+    assert "not measured (--holdout 0)" in capsys.readouterr().out

@@ -7,23 +7,40 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_dann import DANNClassifier, NoTargetDataWarning, pack_domains
+from sk_dann import DANNClassifier, DANNRegressor, NoTargetDataWarning, pack_domains
 from sk_dann.datasets import make_domain_moons
 
-CHECKED = DANNClassifier(max_epochs=20, lr=0.05, hidden_layer_sizes=(32,),
-                         domain_hidden_layer_sizes=(32,), random_state=0)
+SMALL = dict(max_epochs=20, lr=0.05, hidden_layer_sizes=(32,),
+             domain_hidden_layer_sizes=(32,), random_state=0)
+CHECKED = DANNClassifier(**SMALL)
+
+# Mini-batch SGD draws batches of rows: a row repeated twice is drawn twice,
+# a row of weight 2 once with twice the loss, so the two fits differ. What
+# sk_dann does promise, that a weight of 0 equals leaving the row out, is
+# tested in tests/test_base.py.
+SGD_WEIGHTS = ("weights scale the label loss of a row in mini-batch SGD; repeating "
+               "the row changes the batches instead (weight 0 == dropping is tested)")
 
 
 def _expected_failures(estimator):
-    return {
-        "check_classifiers_classes": (
-            "uses -1 as a real class label; sk_dann follows scikit-learn's "
-            "semi-supervised convention where y == -1 marks an unlabeled "
-            "(target) row, so those rows are not training labels"),
+    failures = {
+        "check_sample_weight_equivalence_on_dense_data": SGD_WEIGHTS,
+        "check_sample_weight_equivalence_on_sparse_data": SGD_WEIGHTS,
     }
+    if isinstance(estimator, DANNRegressor):
+        failures["check_methods_subset_invariance"] = (
+            "the network computes in float32: a subset's batch can round in the last "
+            "bit (measured 2e-7 relative), above the check's 1e-7")
+    if isinstance(estimator, DANNClassifier):
+        failures["check_classifiers_classes"] = (
+            "uses -1 as a real class label in fit(X, y) without X_target; sk_dann "
+            "follows scikit-learn's semi-supervised convention where y == -1 marks an "
+            "unlabeled (target) row in packed data (with X_target, -1 is a class)")
+    return failures
 
 
-@parametrize_with_checks([CHECKED], expected_failed_checks=_expected_failures)
+@parametrize_with_checks([CHECKED, DANNRegressor(**SMALL)],
+                         expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     # The checks never pass target rows, so every fit is source-only: that
     # warning is the documented behaviour, not a problem.

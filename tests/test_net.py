@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from sk_dann.batching import DOMAIN, LABEL, BalancedDomainBatches, training_targets
+from sk_dann.batching import DOMAIN, LABEL, WEIGHT, BalancedDomainBatches, training_targets
 from sk_dann.callbacks import ReversalScheduler
-from sk_dann.net import DANNLoss, DANNNet
+from sk_dann.net import DANNLoss, DANNNet, DANNRegressionLoss
 from sk_dann.networks import build_dann_module
 
 
@@ -24,11 +24,16 @@ def _net(**params):
                    batch_size=16, **params)
 
 
-def test_training_targets_put_class_and_domain_in_their_columns():
+def test_training_targets_put_class_domain_and_weight_in_their_columns():
     targets = training_targets(np.array([1, 0, -1]), np.array([False, False, True]))
-    assert targets.dtype == np.int64
-    np.testing.assert_array_equal(targets[:, LABEL], [1, 0, -1])
+    assert targets.dtype == np.float32
+    np.testing.assert_array_equal(targets[:, LABEL], [1, 0, 0])
     np.testing.assert_array_equal(targets[:, DOMAIN], [0, 0, 1])
+    np.testing.assert_array_equal(targets[:, WEIGHT], [1, 1, 0])  # unlabeled: weight 0
+    weighted = training_targets(np.array([2.5, -1.0, 0.0]), np.array([False, False, True]),
+                                weights=np.array([0.5, 2.0, 0.0]))
+    np.testing.assert_array_equal(weighted[:, LABEL], [2.5, -1.0, 0.0])  # any real value
+    np.testing.assert_array_equal(weighted[:, WEIGHT], [0.5, 2.0, 0.0])
 
 
 def test_the_net_hands_its_device_and_seed_to_the_iterators():
@@ -86,11 +91,26 @@ def test_history_has_the_dann_keys_per_epoch():
     assert net.train_steps_done_ == 2 * net.batches_per_epoch_
 
 
-def test_the_loss_ignores_unlabeled_rows_for_the_label_head():
+def test_the_loss_ignores_unlabeled_rows_and_weighs_the_others():
     loss = DANNLoss()
     logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [5.0, -5.0]])
     domain = torch.zeros(3)
-    y = torch.tensor([[0, 0], [1, 0], [-1, 1]])
+    y = torch.from_numpy(training_targets(np.array([0, 1, -1]), np.array([0, 0, 1])))
     label_loss, _ = loss((logits, domain), y)
     expected = torch.nn.functional.cross_entropy(logits[:2], torch.tensor([0, 1]))
     assert label_loss.item() == pytest.approx(expected.item())
+    y[:, WEIGHT] = torch.tensor([3.0, 1.0, 0.0])
+    per_row = torch.nn.functional.cross_entropy(logits[:2], torch.tensor([0, 1]),
+                                                reduction="none")
+    assert loss((logits, domain), y)[0].item() == pytest.approx(
+        ((3 * per_row[0] + per_row[1]) / 4).item())
+    y[:, WEIGHT] = 0.0  # a batch without labeled rows: no label loss, no NaN
+    assert loss((logits, domain), y)[0].item() == 0.0
+
+
+def test_the_regression_loss_is_a_weighted_squared_error():
+    out = torch.tensor([[1.0], [3.0], [9.0]])
+    y = torch.from_numpy(training_targets(np.array([2.0, 1.0, 0.0]), np.array([0, 0, 1]),
+                                          weights=np.array([1.0, 1.0, 0.0])))
+    label_loss, _ = DANNRegressionLoss()((out, torch.zeros(3)), y)
+    assert label_loss.item() == pytest.approx((1 + 4) / 2)

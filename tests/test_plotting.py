@@ -11,15 +11,15 @@ from sk_dann.plotting import plot_feature_space, plot_history  # noqa: E402
 
 @pytest.fixture(scope="module")
 def fitted():
-    Xs, ys, Xt, _ = make_domain_moons(n_samples=80, random_state=0)
+    Xs, ys, Xt, yt = make_domain_moons(n_samples=80, random_state=0)
     X, y = pack_domains(Xs, ys, Xt)
     models = [DANNClassifier(lambda_max=lam, max_epochs=5, random_state=0).fit(X, y)
               for lam in (0.0, 1.0)]
-    return models, Xs, Xt
+    return models, Xs, Xt, ys, yt
 
 
 def test_history_plot_has_a_panel_per_curve(fitted, tmp_path):
-    (model, _), _, _ = fitted
+    (model, _), *_ = fitted
     figure = plot_history(model)
     assert [ax.get_title() for ax in figure.axes][2].startswith("domain accuracy")
     assert len(figure.axes[0].lines[0].get_xdata()) == 5
@@ -29,13 +29,28 @@ def test_history_plot_has_a_panel_per_curve(fitted, tmp_path):
 
 @pytest.mark.parametrize("method", ["pca", "tsne"])
 def test_feature_space_before_and_after(fitted, tmp_path, method):
-    models, Xs, Xt = fitted
+    models, Xs, Xt, _, _ = fitted
     figure = plot_feature_space(models, Xs, Xt, method=method,
                                 names=["source-only", "DANN"])
     assert len(figure.axes) == 2
     assert len(figure.axes[0].collections) == 2  # source and target scatter
     figure.savefig(tmp_path / f"features_{method}.png")
     assert (tmp_path / f"features_{method}.png").stat().st_size > 1000
+
+
+def test_feature_space_by_class_and_domain_with_real_titles(fitted, tmp_path):
+    models, Xs, Xt, ys, yt = fitted
+    figure = plot_feature_space(models, Xs, Xt, y_source=ys, y_target=yt)
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles[0].startswith("source-only (lambda_max=0)")
+    assert titles[1].startswith("DANN (lambda_max=1)") and "PCA" in titles[1]
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["0 (source)", "0 (target)", "1 (source)", "1 (target)"]
+    assert figure.axes[0].get_xlabel() == "component 1"
+    unlabeled_target = plot_feature_space(models[1], Xs, Xt, y_source=ys)
+    assert "target" in [t.get_text() for t in unlabeled_target.axes[0].get_legend().get_texts()]
+    figure.savefig(tmp_path / "by_class.png")
+    assert (tmp_path / "by_class.png").stat().st_size > 1000
 
 
 def test_plot_refuses_an_unfitted_model():

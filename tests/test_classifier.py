@@ -161,3 +161,29 @@ def test_an_optimizer_that_is_not_one_is_refused(moons, fast):
         DANNClassifier(optimizer=dict, **fast).fit(Xs, ys, X_target=Xt)
     with pytest.raises(ValueError, match="'optimizer' parameter"):
         DANNClassifier(optimizer="lbfgs", **fast).fit(Xs, ys, X_target=Xt)
+
+
+def test_balanced_class_weight_equals_the_explicit_dict(moons, fast):
+    from sklearn.utils.class_weight import compute_class_weight
+    Xs, ys, Xt, _ = moons
+    keep = np.r_[np.flatnonzero(ys == 0), np.flatnonzero(ys == 1)[:15]]  # imbalanced
+    Xi, yi = Xs[keep], ys[keep]
+    weights = compute_class_weight("balanced", classes=np.array([0, 1]), y=yi)
+    balanced = DANNClassifier(random_state=0, class_weight="balanced", **fast).fit(
+        Xi, yi, X_target=Xt)
+    explicit = DANNClassifier(random_state=0, class_weight=dict(enumerate(weights)),
+                              **fast).fit(Xi, yi, X_target=Xt)
+    np.testing.assert_array_equal(balanced.predict_proba(Xt), explicit.predict_proba(Xt))
+    plain = DANNClassifier(random_state=0, **fast).fit(Xi, yi, X_target=Xt)
+    # The minority class gets more of the predicted probability with balancing.
+    assert balanced.predict_proba(Xt)[:, 1].mean() > plain.predict_proba(Xt)[:, 1].mean()
+
+
+def test_class_weight_with_string_labels_and_bad_keys(moons, fast):
+    Xs, ys, Xt, _ = moons
+    names = np.where(ys == 1, "up", "down")
+    clf = DANNClassifier(random_state=0, class_weight={"up": 3.0}, **fast)
+    clf.fit(Xs, names, X_target=Xt)
+    assert clf.classes_.tolist() == ["down", "up"]
+    with pytest.raises(ValueError, match=r"class_weight has keys \['sideways'\]"):
+        DANNClassifier(class_weight={"sideways": 2.0}, **fast).fit(Xs, names, X_target=Xt)

@@ -1,4 +1,9 @@
-"""``DANNClassifier``: domain-adversarial training as a scikit-learn classifier."""
+"""What the DANN estimators share: parameters, validation, network, training.
+
+:class:`BaseDANN` holds the machinery; :mod:`sk_dann.classifier` and
+:mod:`sk_dann.regressor` say what a label is. ``PARAMETERS_DOC`` and
+``ATTRIBUTES_DOC`` are the shared halves of their numpydoc.
+"""
 import copy
 import numbers
 import warnings
@@ -7,48 +12,39 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from skorch.callbacks import ProgressBar
-from sklearn.metrics import accuracy_score
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import _safe_indexing, check_consistent_length, check_random_state
 from sklearn.utils._param_validation import Options, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (_get_feature_names, check_array, check_is_fitted,
-                                      validate_data)
+from sklearn.utils.validation import (_check_sample_weight, _get_feature_names, check_array,
+                                      check_is_fitted, column_or_1d, validate_data)
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
 
 from ._version import __version__
 from .callbacks import ProgressLRScheduler, ReversalScheduler, StopOnDivergence
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
-from ._callers import warn_if_scored_on_packed_labels as _warn_if_scored_on_packed_labels
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
-from .domains import UNLABELED, align_columns, stack_rows, target_mask, unlabeled_mask
+from .domains import align_columns, stack_rows, target_mask
 from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, StrictInterval
 from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
                      resolve_image_layout)
-from .batching import training_targets
+from .batching import DOMAIN, LABEL, WEIGHT, training_targets
 from .net import DANNNet
 from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_submodule
 from .runtime import KEEP_TORCH_SETTING, resolve_device, resolve_n_threads, torch_threads
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
 
 __all__ = [
-    "DANNClassifier",
+    "ATTRIBUTES_DOC",
+    "BaseDANN",
+    "PARAMETERS_DOC",
 ]
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
-
-class DANNClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
-    """Domain-adversarial neural network classifier (Ganin et al., JMLR 2016).
-
-    Learns features that predict the class on the labeled source domain and
-    that a domain classifier, trained against them through a gradient
-    reversal layer, cannot tell apart between source and target.
-
-    Parameters
-    ----------
-    feature_extractor : {"auto", "mlp", "mnist", "svhn"}, torch.nn.Module or None, \
+PARAMETERS_DOC = """    feature_extractor : {"auto", "mlp", "mnist", "svhn"}, torch.nn.Module or None, \
 default=None
         ``G_f``. ``None`` or ``"auto"``: an MLP (``"mlp"``, widths
         ``hidden_layer_sizes``) for 2-D X, the paper's MNIST network
@@ -150,12 +146,27 @@ default="channel"
         ``batch_size``, ``device``, ``precision``, ...) take effect; changing
         one that shapes the network (``hidden_layer_sizes``, ``activation``,
         ``dropout``, ``feature_extractor``, the image options) raises.
+    early_stopping : bool, default=False
+        Stop when the label loss on held-out labeled *source* rows
+        (``validation_fraction`` of them, stratified by class for the
+        classifier) has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the weights of the best epoch. Source
+        validation is only a proxy for the target: it rewards fitting the
+        source, not adapting. For a label-free criterion pass a skorch
+        ``EarlyStopping`` through ``callbacks`` (e.g. on ``"domain_loss"``).
+    validation_fraction : float, default=0.1
+        Share of the labeled source rows held out when ``early_stopping``.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping.
+    tol : float, default=1e-4
+        Smallest decrease of the validation loss that counts as improvement.
+    callbacks : list of skorch callbacks or (name, callback) pairs, default=None
+        Extra skorch callbacks (``Checkpoint``, ``EarlyStopping``,
+        ``LRScheduler``, TensorBoard, your own), deep-copied at each fit and
+        run after sk_dann's own; the fitted ones are in ``net_.callbacks_``.
+"""
 
-    Attributes
-    ----------
-    classes_ : ndarray
-        The class labels (never the ``-1`` unlabeled marker).
-    n_features_in_ : int
+ATTRIBUTES_DOC = """    n_features_in_ : int
     feature_names_in_ : ndarray of str
         Set when ``X`` has string column names.
     net_ : sk_dann.net.DANNNet
@@ -172,15 +183,21 @@ default="channel"
         ``"NHW"``, ``"NCHW"`` or ``"NHWC"`` when fitted on images, else ``None``.
     input_shape_ : tuple
         Shape of one row of ``X`` (``(n_features,)``, or the image shape).
+    best_epoch_ : int or None
+        With ``early_stopping``, the epoch whose weights were restored.
+"""
 
-    Examples
-    --------
-    >>> from sk_dann import DANNClassifier
-    >>> from sk_dann.datasets import make_domain_moons
-    >>> Xs, ys, Xt, yt = make_domain_moons(random_state=0)
-    >>> clf = DANNClassifier(random_state=0).fit(Xs, ys, X_target=Xt)
-    >>> clf.predict(Xt).shape
-    (300,)
+
+class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """What :class:`~sk_dann.DANNClassifier` and :class:`~sk_dann.DANNRegressor`
+    share: parameters, input checks, the network, the training around the
+    skorch net (threads, seeds, continued fits), inference of features and
+    domains.
+
+    A subclass says what a label is: :meth:`_unlabeled_rows` (the packed
+    marker), :meth:`_encode_labels` (labels -> training values, fitted
+    label attributes), :meth:`_label_weights` (``class_weight``), the loss
+    (:attr:`_criterion`) and the label head's width (:meth:`_n_outputs`).
     """
 
     _parameter_constraints = {
@@ -206,6 +223,11 @@ default="channel"
         "random_state": ["random_state"],
         "on_divergence": [StrOptions({"raise", "restore_best"})],
         "warm_start": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [StrictInterval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [POSITIVE_INT],
+        "tol": [NUMBER_AT_LEAST_ZERO],
+        "callbacks": [list, None],
     }
 
     def __init__(self, *, feature_extractor=None, hidden_layer_sizes=(256,),
@@ -216,7 +238,8 @@ default="channel"
                  lr_schedule="annealed", optimizer="sgd", momentum=0.9,
                  weight_decay=0.0, batch_size=64, max_epochs=100, device="auto",
                  n_threads=None, precision="float32", random_state=None, verbose=0,
-                 on_divergence="raise", warm_start=False):
+                 on_divergence="raise", warm_start=False, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, callbacks=None):
         self.feature_extractor = feature_extractor
         self.hidden_layer_sizes = hidden_layer_sizes
         self.domain_hidden_layer_sizes = domain_hidden_layer_sizes
@@ -242,9 +265,14 @@ default="channel"
         self.verbose = verbose
         self.on_divergence = on_divergence
         self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.callbacks = callbacks
 
     # -- fit -------------------------------------------------------------------
-    def fit(self, X, y, X_target=None, sample_domain=None):
+    def fit(self, X, y, X_target=None, sample_domain=None, sample_weight=None):
         """Fit on labeled source rows and unlabeled target rows.
 
         Parameters
@@ -253,9 +281,10 @@ default="channel"
             Source rows, or packed source and target rows. DataFrame column
             names are kept and checked at predict time.
         y : array-like of shape (n_samples,)
-            Class labels. In packed data (no ``X_target``, no
-            ``sample_domain``) ``-1`` marks an unlabeled (target) row; with
-            ``X_target`` every value is a label, ``-1`` included.
+            Labels. In packed data (no ``X_target``, no ``sample_domain``)
+            the unlabeled marker (``-1`` for the classifier, NaN for the
+            regressor) marks target rows; with ``X_target`` every value is a
+            label.
         X_target : array-like of shape (n_target, n_features), default=None
             Unlabeled target rows, if not packed into ``X``. A DataFrame's
             columns are matched to ``X``'s by name. Inside a ``Pipeline``,
@@ -265,38 +294,19 @@ default="channel"
             a target domain. Needed only for labeled target rows or several
             source domains. Routed by scikit-learn's metadata routing
             (``set_fit_request(sample_domain=True)``) when it is enabled.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row of ``X`` in the label loss (multiplied by
+            ``class_weight``'s); ignored on unlabeled rows. A labeled row of
+            weight 0 is left out entirely, as if it were not there. Routed
+            like ``sample_domain`` (``set_fit_request(sample_weight=True)``).
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, X_target, sample_domain, epochs=None)
+        return self._fit(X, y, X_target, sample_domain, sample_weight, epochs=None)
 
-    def partial_fit(self, X, y, X_target=None, sample_domain=None, classes=None):
-        """Train one more epoch on ``(X, y)`` without resetting the network.
-
-        The first call builds the network (with ``classes``, or the labels it
-        sees). The schedules advance exactly as in ``fit``: ``max_epochs``
-        calls on the same data follow the same lambda ramp and lr annealing
-        as one ``fit``; later calls stay at their end values. Parameters
-        changed with ``set_params`` take effect, except those that shape the
-        network (see :meth:`fit`'s ``warm_start`` notes in the class doc).
-
-        Parameters
-        ----------
-        X, y, X_target, sample_domain
-            As in :meth:`fit`.
-        classes : array-like, default=None
-            Every class of the problem, on the first call (later calls may
-            then miss some).
-
-        Returns
-        -------
-        self
-        """
-        return self._fit(X, y, X_target, sample_domain, epochs=1, classes=classes)
-
-    def _fit(self, X, y, X_target, sample_domain, epochs, classes=None):
+    def _fit(self, X, y, X_target, sample_domain, sample_weight, epochs, classes=None):
         self._check_params()
         # Resolved once per fit: names to functions, callables checked.
         self._lambda_schedule = resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
@@ -306,52 +316,84 @@ default="channel"
         self.device_ = resolve_device(self.device)
         if continuing:
             self._check_structure_unchanged()
-        X_all, codes, is_target = self._validate_training_data(
-            X, y, X_target, sample_domain, reset=not continuing, classes=classes)
+        X_all, targets = self._validate_training_data(
+            X, y, X_target, sample_domain, sample_weight, reset=not continuing,
+            classes=classes)
+        is_target = targets[:, DOMAIN] == 1
         if not is_target.any() and self.lambda_max != 0:
             warnings.warn(
-                "fit got no target rows (no X_target and no y == -1), so it "
-                "trains a source-only classifier without domain adaptation. "
-                "Pass X_target=..., or pack target rows into X with y == -1.",
+                f"fit got no target rows (no X_target and no {self._MARKER}), so it "
+                "trains a source-only model without domain adaptation. "
+                f"Pass X_target=..., or pack target rows into X with {self._MARKER}.",
                 NoTargetDataWarning, stacklevel=3)
-        y_net = training_targets(codes, is_target)
+        if not continuing:
+            self.seed_ = int(check_random_state(self.random_state).randint(
+                np.iinfo(np.int32).max))
+        X_all, targets, validation = self._validation_split(X_all, targets)
 
         threads = resolve_n_threads(self.n_threads)
         self.n_threads_ = threads or torch.get_num_threads()
         with torch_threads(threads):
             if continuing:
-                self._continue_training(X_all, y_net, epochs)
+                self._continue_training(X_all, targets, epochs, validation)
             else:
-                self._train_new_network(X_all, y_net, epochs)
+                self._train_new_network(X_all, targets, epochs, validation)
+        self.net_.train_split = None  # it holds the validation rows: never pickle them
         self.history_ = self.net_.history
+        early = dict(self.net_.callbacks_).get("early_stopping")
+        self.best_epoch_ = getattr(early, "best_epoch_", None)
         self._drop_unfinished_epoch()
         return self
 
-    def _train_new_network(self, X, y_net, epochs):
-        self.seed_ = int(check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max))
+    def _validation_split(self, X, targets):
+        """``(X, targets, validation)``: with ``early_stopping``, a share of the
+        labeled source rows moves to a skorch validation dataset."""
+        if not self.early_stopping:
+            return X, targets, None
+        source = np.flatnonzero((targets[:, WEIGHT] > 0) & (targets[:, DOMAIN] == 0))
+        n_valid = int(round(self.validation_fraction * len(source)))
+        if n_valid < 1 or n_valid >= len(source):
+            raise ValueError(
+                f"early_stopping holds out validation_fraction={self.validation_fraction} "
+                f"of the {len(source)} labeled source rows, which leaves "
+                f"{n_valid} for validation; raise validation_fraction, add labeled "
+                "rows, or set early_stopping=False.")
+        stratify = targets[source, LABEL] if self._STRATIFY_VALIDATION else None
+        try:
+            _, valid = train_test_split(source, test_size=n_valid, stratify=stratify,
+                                        random_state=self.seed_)
+        except ValueError:  # a class too small to stratify: split at random
+            _, valid = train_test_split(source, test_size=n_valid, random_state=self.seed_)
+        keep = np.ones(len(targets), dtype=bool)
+        keep[valid] = False
+        validation = Dataset(_safe_indexing(X, valid), targets[valid])
+        return _safe_indexing(X, np.flatnonzero(keep)), targets[keep], validation
+
+    def _train_new_network(self, X, y_net, epochs, validation):
         with _seeded_torch(self.seed_, self.device_):
             module = build_dann_module(
-                _copy_module(self.feature_extractor), len(self.classes_), _first_row(X),
+                _copy_module(self.feature_extractor), self._n_outputs(), _first_row(X),
                 hidden_layer_sizes=_layer_sizes(self.hidden_layer_sizes),
                 domain_hidden_layer_sizes=_layer_sizes(self.domain_hidden_layer_sizes),
                 activation=self.activation, dropout=self.dropout,
                 input_transform=self._image_input(X),
                 domain_input_layer=self.domain_input_layer)
             self._built_structure = self._structure()
-            self.net_ = self._build_net(module, self.seed_)
+            self.net_ = self._build_net(module, self.seed_, validation)
             if epochs is None:
                 self.net_.fit(X, y_net)
             else:
                 self.net_.initialize()
                 self.net_.partial_fit(X, y_net, epochs=epochs)
+        self._n_features_out = int(self.net_.evaluate(X[:1], "features").shape[1])
 
-    def _continue_training(self, X, y_net, epochs):
+    def _continue_training(self, X, y_net, epochs, validation):
         # A seed per step count: continued training is reproducible too.
         seed = self.seed_ + self.net_.train_steps_done_
         with _seeded_torch(seed, self.device_):
             self.net_ = self._continued_net(
-                schedule_epochs=self.max_epochs if epochs is not None else None)
+                schedule_epochs=self.max_epochs if epochs is not None else None,
+                validation=validation)
             self.net_.partial_fit(X, y_net, epochs=epochs or self.max_epochs)
 
     #: Parameters that shape the network: a continued fit (``warm_start``,
@@ -379,7 +421,7 @@ default="channel"
                 "network. Set warm_start=False to train a new network with the new "
                 "value, or set the old value back to continue training.")
 
-    def _continued_net(self, schedule_epochs=None):
+    def _continued_net(self, schedule_epochs=None, validation=None):
         """A net built from the current parameters around the fitted module.
 
         What can change between fits (``lr``, the schedules, ``lambda_max``,
@@ -391,7 +433,7 @@ default="channel"
         keeps the old one, so the schedules stay at their end.
         """
         old = self.net_
-        net = self._build_net(old.module_, self.seed_)
+        net = self._build_net(old.module_, self.seed_, validation)
         net.initialize()
         net.max_epochs = old.max_epochs if schedule_epochs is None else schedule_epochs
         net.history = old.history
@@ -428,16 +470,24 @@ default="channel"
                 f"the {epoch - 1} finished epochs. Call fit again to start over, or "
                 "partial_fit to train more epochs.", InterruptedFitWarning, stacklevel=3)
 
-    def _build_net(self, module, seed):
-        """The skorch net for ``module``, from the current parameters."""
+    def _build_net(self, module, seed, validation=None):
+        """The skorch net for ``module``, from the current parameters.
+
+        ``validation`` (a skorch Dataset of held-out labeled source rows) is
+        scored every epoch, and early stopping watches its loss."""
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
         if optimizer is torch.optim.SGD:
             optimizer_params["optimizer__momentum"] = self.momentum
         progress_bar = ([("progress_bar", ProgressBar(batches_per_epoch="count"))]
                         if self.verbose >= 2 else [])
+        early_stopping = [("early_stopping", EarlyStopping(
+            monitor="valid_loss", patience=self.n_iter_no_change, threshold=self.tol,
+            threshold_mode="abs", load_best=True))] if validation is not None else []
         return DANNNet(
             module,
+            criterion=self._criterion,
+            train_split=None if validation is None else predefined_split(validation),
             optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -453,6 +503,8 @@ default="channel"
                 ("lr_schedule", ProgressLRScheduler(self._lr_schedule)),
                 ("stop_on_divergence", StopOnDivergence(
                     restore_best=self.on_divergence == "restore_best")),
+                *early_stopping,
+                *copy.deepcopy(self.callbacks or []),
             ],
             **optimizer_params,
         )
@@ -483,37 +535,42 @@ default="channel"
                             f"of the feature extractor; got {self.domain_input_layer!r}.")
         # A named network is built in fit, where check_submodule checks the name.
 
-    def _validate_training_data(self, X, y, X_target, sample_domain, reset=True,
-                                classes=None):
-        """Check inputs; return stacked X, encoded labels and the target mask.
+    def _validate_training_data(self, X, y, X_target, sample_domain, sample_weight,
+                                reset=True, classes=None):
+        """Check inputs; return the stacked X and its training targets
+        (:func:`~sk_dann.batching.training_targets`).
 
-        Which rows are target rows, and whether ``-1`` is a label:
+        Which rows are target rows, and whether the marker is a label:
 
         * ``X_target`` given: ``X, y`` are all source rows and every ``y`` is a
           label (``-1`` is an ordinary class, as in the ``{-1, +1}``
           convention);
         * ``sample_domain`` given: its negative entries mark target rows, whose
-          ``y == -1`` means unlabeled; a source row with ``y == -1`` is refused
-          as ambiguous;
-        * neither (packed data): ``y == -1`` marks the unlabeled target rows.
+          marker ``y`` means unlabeled; a source row with the marker is
+          refused as ambiguous;
+        * neither (packed data): the marker (:attr:`_MARKER`) marks the
+          unlabeled target rows.
 
         ``reset=False`` (continued training) checks ``X`` against the fitted
-        features and ``y`` against ``classes_`` instead of setting them.
+        features and ``y`` against the fitted labels instead of setting them.
         """
         if X_target is not None:
             _refuse_pipeline_bypass(self)
         if not reset:
             self._check_image_shape(X)
         X_frame = X
-        X, y = validate_data(self, X, y, reset=reset, dtype=self._input_dtype(X),
-                             allow_nd=True, accept_sparse=self._accept_sparse(),
-                             y_numeric=False)
+        X = validate_data(self, X, reset=reset, dtype=self._input_dtype(X), allow_nd=True,
+                          accept_sparse=self._accept_sparse())
+        y = self._check_y(y, X.shape[0])
+        n_given = X.shape[0]
+        sample_weight = (np.ones(n_given) if sample_weight is None
+                         else _check_sample_weight(sample_weight, X, ensure_non_negative=True))
         if reset:
             self.input_shape_ = tuple(X.shape[1:])
             self.image_layout_ = resolve_image_layout(X.shape, self.image_layout)
         else:
             self._check_input_shape(X)
-        marker = unlabeled_mask(y)
+        marker = self._unlabeled_rows(y)
         if X_target is not None:
             if sample_domain is not None:
                 raise ValueError(
@@ -524,57 +581,82 @@ default="channel"
                 # uint8 images are scaled per batch; once stacked with float
                 # images they could not be told apart, so scale them now.
                 X, X_target = _unit_float(X), _unit_float(X_target)
-            n_source, n_target = X.shape[0], X_target.shape[0]
+            n_target = X_target.shape[0]
             X = stack_rows(X, X_target)
-            is_target = np.r_[np.zeros(n_source, bool), np.ones(n_target, bool)]
+            is_target = np.r_[np.zeros(n_given, bool), np.ones(n_target, bool)]
             labeled = ~is_target
             y_labeled = y
+            sample_weight = np.r_[sample_weight, np.zeros(n_target)]
         else:
-            is_target = target_mask(y, sample_domain)
+            is_target = target_mask(y, sample_domain) if sample_domain is not None else marker
             if sample_domain is not None and (marker & ~is_target).any():
                 raise ValueError(
                     f"{int((marker & ~is_target).sum())} rows that sample_domain marks as "
-                    "source (> 0) have y == -1, the marker of unlabeled target rows. If "
-                    "-1 is one of your classes (the {-1, +1} convention), pass the target "
-                    "rows separately, fit(X_source, y_source, X_target=X_target), where -1 "
-                    "is an ordinary class, or recode the labels first.")
-            if not reset and sample_domain is None and marker.any() and (
-                    UNLABELED in self.classes_.tolist()):
-                raise ValueError(
-                    "This model has -1 among its classes (it was fitted with X_target), "
-                    "so y == -1 in packed data would be ambiguous. Pass the target rows "
-                    "as X_target=... here too.")
+                    f"source (> 0) have {self._MARKER}, the marker of unlabeled target "
+                    "rows. If -1 is one of your classes (the {-1, +1} convention), pass "
+                    "the target rows separately, fit(X_source, y_source, "
+                    "X_target=X_target), where every y is a label, or recode the labels.")
+            if not reset and sample_domain is None and marker.any():
+                self._check_marker_unambiguous()
             labeled = ~marker
             y_labeled = y[labeled]
         if not labeled.any():
             raise ValueError(
-                "No labeled rows: every y is -1 (the unlabeled-target marker). "
-                "DANN needs labeled source rows; pass their labels in y.")
+                f"No labeled rows: every row has {self._MARKER} (the unlabeled-target "
+                "marker). DANN needs labeled source rows; pass their labels in y.")
         if is_target.all():
             raise ValueError(
                 "No source rows: sample_domain marks every row as target (< 0). "
                 "Source domains use positive sample_domain values.")
-        y_labeled = _natural_labels(y_labeled)
-        check_classification_targets(y_labeled)
-        if reset:
-            encoder = LabelEncoder().fit(y_labeled if classes is None else
-                                         _natural_labels(np.asarray(classes)))
-            if len(encoder.classes_) < 2:
-                raise ValueError(_one_class_message(
-                    encoder.classes_.tolist()[0], int(marker.sum()) if X_target is None
-                    and sample_domain is None else 0))
-            self.classes_ = encoder.classes_
-        else:
-            encoder = LabelEncoder().fit(self.classes_)
-        unseen = set(np.unique(y_labeled).tolist()) - set(self.classes_.tolist())
-        if unseen:
-            raise ValueError(
-                f"y has labels {sorted(map(repr, unseen))} that are not among the "
-                f"classes {self.classes_.tolist()}. Continued training keeps the classes "
-                "of the first fit; pass every class to the first partial_fit (classes=...).")
-        codes = np.full(X.shape[0], -1, dtype=np.int64)
-        codes[labeled] = encoder.transform(y_labeled)
-        return X, codes, is_target
+        n_marked = int(marker.sum()) if X_target is None and sample_domain is None else 0
+        values = self._encode_labels(y_labeled, reset, classes, n_marked)
+        weights = np.zeros(X.shape[0])
+        weights[labeled] = sample_weight[labeled] * self._label_weights(values)
+        labels = np.zeros(X.shape[0])
+        labels[labeled] = values
+        dropped = labeled & (weights == 0)
+        if dropped.any():  # weight 0: as if the row were not there
+            if dropped.all() or not (labeled & ~dropped).any():
+                raise ValueError("Every labeled row has weight 0 (sample_weight times "
+                                 "class_weight); give some labeled rows a positive weight.")
+            keep = np.flatnonzero(~dropped)
+            X, labels, weights, is_target = (_safe_indexing(X, keep), labels[keep],
+                                             weights[keep], is_target[keep])
+        return X, training_targets(labels, is_target, weights)
+
+    def _check_y(self, y, n_rows):
+        """``y`` as a 1-D array of ``n_rows`` labels (the marker allowed)."""
+        y = column_or_1d(np.asarray(y) if not hasattr(y, "dtype") else y, warn=True)
+        check_consistent_length(np.broadcast_to(0, (n_rows,)), y)
+        return y
+
+    def _check_marker_unambiguous(self):
+        """Packed data in a continued fit: the marker must not be a fitted label."""
+
+    # -- what a label is: the subclasses' part ----------------------------------
+    #: How the unlabeled marker reads in messages.
+    _MARKER = "the unlabeled marker"
+    #: Whether early stopping's validation rows are stratified by label.
+    _STRATIFY_VALIDATION = False
+    #: The loss (a :class:`~sk_dann.net.DANNLoss` class).
+    _criterion = None
+
+    def _unlabeled_rows(self, y):
+        """Boolean mask of the rows of ``y`` that carry the unlabeled marker."""
+        raise NotImplementedError
+
+    def _encode_labels(self, y_labeled, reset, classes, n_marked):
+        """The labels of the labeled rows as training values (float), setting
+        (``reset``) or checking the fitted label attributes."""
+        raise NotImplementedError
+
+    def _label_weights(self, values):
+        """Per-row factor of the label loss for encoded ``values`` (``class_weight``)."""
+        return np.ones(len(values))
+
+    def _n_outputs(self):
+        """Width of the label head."""
+        raise NotImplementedError
 
     def _validate_target(self, X_target, X, X_frame):
         """``X_target`` checked against the validated ``X``; a DataFrame's
@@ -649,64 +731,10 @@ default="channel"
         self._check_input_shape(X)
         return X
 
-    def _class_logits(self, X):
-        _warn_if_scored_on_packed_labels(self)
+    def _label_output(self, X):
+        """The label head's output for ``X`` (class logits, or values)."""
         X = self._validate_X(X)
         return self.net_.evaluate(X, "label_logits")
-
-    def decision_function(self, X):
-        """Class logits of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data; no domain
-            information is needed.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
-            For two classes, the logit of ``classes_[1]`` minus that of
-            ``classes_[0]``.
-        """
-        logits = self._class_logits(X)
-        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
-
-    def predict_proba(self, X):
-        """Class probabilities of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data; no domain
-            information is needed.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``; rows sum to 1.
-        """
-        logits = self._class_logits(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        return proba / proba.sum(axis=1, keepdims=True)
-
-    def predict(self, X):
-        """Predicted class of each row of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data; no domain
-            information is needed.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        logits = self._class_logits(X)
-        return self.classes_[np.argmax(logits, axis=1)]
 
     def transform(self, X):
         """The learned features ``G_f(X)`` (what the domain head sees).
@@ -766,7 +794,7 @@ default="channel"
         saved = state.pop("_sk_dann_version", "unknown (before 0.1.0)")
         if saved != __version__ and any(key.endswith("_") for key in state):
             warnings.warn(
-                f"This DANNClassifier was saved by sk_dann {saved} and is loaded by "
+                f"This {type(self).__name__} was saved by sk_dann {saved} and is loaded by "
                 f"sk_dann {__version__}. Its predictions are only guaranteed with the "
                 "version that saved it; refit it, or install that version to use it.",
                 SavedVersionWarning, stacklevel=2)
@@ -781,51 +809,6 @@ default="channel"
         tags.input_tags.sparse = self._is_mlp()
         return tags
 
-    def score(self, X, y, sample_weight=None):
-        """Accuracy on the labeled rows of ``(X, y)``; rows with ``y == -1`` are skipped.
-
-        On packed data this is the accuracy on held-out labeled (source) rows,
-        which is what ``GridSearchCV``'s default scoring then maximises. When
-        ``-1`` is one of ``classes_`` (fitted with ``X_target`` on ``{-1, +1}``
-        labels), every row counts.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features), or image array
-        y : array-like of shape (n_samples,)
-            True labels; ``-1`` marks rows to skip (unless ``-1`` is a class).
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        float
-            Accuracy in [0, 1].
-        """
-        check_is_fitted(self)
-        y = np.asarray(y)
-        labeled = (np.ones(len(y), dtype=bool) if UNLABELED in self.classes_.tolist()
-                   else ~unlabeled_mask(y))
-        if not labeled.any():
-            raise ValueError(
-                "score needs labeled rows, but every y is -1. To rank models "
-                "without target labels, use a scorer from sk_dann.model_selection.")
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)[labeled]
-        return accuracy_score(y[labeled], self.predict(_safe_indexing(X, labeled)),
-                              sample_weight=sample_weight)
-
-
-def _one_class_message(label, n_marked):
-    message = (f"y has 1 class ({label!r}) among its labeled rows; a classifier needs "
-               "at least 2 classes.")
-    if n_marked:
-        message += (
-            f" The other {n_marked} rows have y == -1, which in packed data marks "
-            "unlabeled target rows. If -1 is one of your classes (the {-1, +1} "
-            "convention), pass the target rows separately, fit(X_source, y_source, "
-            "X_target=X_target), where -1 is an ordinary class, or recode the labels "
-            "(e.g. np.where(y == -1, 0, y)) before packing.")
-    return message
 
 
 def _layer_sizes(sizes):
@@ -843,27 +826,6 @@ def _first_row(X):
 def _unit_float(X):
     """float32 ``X``; ``uint8`` images scaled to [0, 1] as the network would."""
     return X.astype(np.float32) / 255.0 if X.dtype == np.uint8 else X
-
-
-def _natural_labels(y):
-    """Labels of one plain type held in an object array get that type's dtype.
-
-    Packing turns ``y`` into an object array whenever ``-1`` joins labels
-    numpy would not mix with it (bools, say); scikit-learn's target checks
-    call object arrays of numbers "unknown", so give them back their dtype.
-    """
-    if y.dtype != object or len(y) == 0:
-        return y
-    if any(isinstance(v, (tuple, list, set, dict, np.ndarray)) for v in y):
-        raise ValueError(
-            "y holds sequences (e.g. tuples) as labels; DANNClassifier needs one "
-            "scalar label per row (int, str, bool, ...). Map each label to a "
-            "string or an integer first.")
-    if len({type(v) for v in y}) == 1:
-        natural = np.asarray(y.tolist())
-        if natural.dtype.kind in "biufU":
-            return natural
-    return y
 
 
 def _copy_module(module):

@@ -1,0 +1,148 @@
+"""``DANNRegressor``: domain-adversarial training for a real-valued target.
+
+The same network, net, schedules and training as
+:class:`~sk_dann.DANNClassifier`; the label head has one output trained with
+the (weighted) squared error. In packed data, unlabeled target rows carry
+``y = NaN`` (a real value such as ``-1`` can be a target).
+"""
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_is_fitted
+
+from .base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseDANN
+from .net import DANNRegressionLoss
+
+__all__ = ["DANNRegressor"]
+
+
+class DANNRegressor(RegressorMixin, BaseDANN):
+    _MARKER = "y = NaN"
+    _criterion = DANNRegressionLoss
+
+    def partial_fit(self, X, y, X_target=None, sample_domain=None, sample_weight=None):
+        """Train one more epoch on ``(X, y)`` without resetting the network.
+
+        The schedules advance exactly as in ``fit`` (``max_epochs`` calls
+        follow one fit's ramp and annealing).
+
+        Parameters
+        ----------
+        X, y, X_target, sample_domain, sample_weight
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, X_target, sample_domain, sample_weight, epochs=1)
+
+    # -- what a label is -------------------------------------------------------
+    def _check_y(self, y, n_rows):
+        y = super()._check_y(y, n_rows)
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"DANNRegressor needs numeric y; got dtype {y.dtype}. For "
+                             "classes, use DANNClassifier.") from None
+        if np.isinf(y).any():
+            raise ValueError("y contains infinity; NaN is the only non-finite value "
+                             "allowed (it marks unlabeled target rows in packed data).")
+        return y
+
+    def _unlabeled_rows(self, y):
+        return np.isnan(y)
+
+    def _encode_labels(self, y_labeled, reset, classes, n_marked):
+        if np.isnan(y_labeled).any():
+            raise ValueError("y = NaN among the source rows: NaN marks unlabeled target "
+                             "rows, and the source rows need values. Pass the target "
+                             "separately (X_target=...) or mark the domains.")
+        if reset:
+            # The network learns standardised targets, so that the default
+            # learning rate suits any scale of y; predict scales back.
+            self.y_mean_ = float(np.mean(y_labeled))
+            scale = float(np.std(y_labeled))
+            self.y_scale_ = scale if scale > 0 else 1.0
+        return (y_labeled - self.y_mean_) / self.y_scale_
+
+    def _n_outputs(self):
+        return 1
+
+    # -- inference ---------------------------------------------------------------
+    def predict(self, X):
+        """Predicted value of each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+            Rows (or images) shaped like the training data; no domain
+            information is needed.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+        """
+        scaled = self._label_output(X).reshape(-1).astype(np.float64)
+        return scaled * self.y_scale_ + self.y_mean_
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 on the labeled rows of ``(X, y)``; rows with ``y = NaN`` are skipped.
+
+        On packed data this is R^2 on held-out labeled (source) rows, what
+        ``GridSearchCV``'s default scoring then maximises.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or image array
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        y = np.asarray(y, dtype=np.float64)
+        labeled = ~np.isnan(y)
+        if not labeled.any():
+            raise ValueError("score needs labeled rows, but every y is NaN.")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[labeled]
+        return r2_score(y[labeled], self.predict(_safe_indexing(X, labeled)),
+                        sample_weight=sample_weight)
+
+
+DANNRegressor.__doc__ = f"""Domain-adversarial neural network regressor.
+
+    DANN (Ganin et al., JMLR 2016) for a real-valued target: features that
+    predict ``y`` on the labeled source domain (squared error) and that a
+    domain classifier, trained against them through a gradient reversal
+    layer, cannot tell apart between source and target. The network learns
+    ``y`` standardised with the labeled rows' mean and standard deviation
+    (``y_mean_``, ``y_scale_``), so the default learning rate suits any scale
+    of ``y``; ``predict`` returns values on the original scale.
+
+    In packed data, unlabeled target rows carry ``y = NaN``; ``X_target=``
+    and ``sample_domain=`` work as for :class:`~sk_dann.DANNClassifier`.
+
+    Parameters
+    ----------
+{PARAMETERS_DOC}
+    Attributes
+    ----------
+    y_mean_, y_scale_ : float
+        The standardisation of ``y`` learned at the first fit.
+{ATTRIBUTES_DOC}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_dann import DANNRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> Xs = rng.normal(size=(200, 3)); ys = Xs @ [1.0, -2.0, 0.5]
+    >>> Xt = rng.normal(size=(200, 3)) + 1.0
+    >>> reg = DANNRegressor(max_epochs=20, random_state=0).fit(Xs, ys, X_target=Xt)
+    >>> reg.predict(Xt).shape
+    (200,)
+    """

@@ -1,0 +1,137 @@
+"""What both estimators share: sample weights, early stopping, extra skorch
+callbacks, feature names out."""
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback, EarlyStopping
+
+from sk_dann import DANNClassifier, DANNRegressor, pack_domains
+from sk_dann.datasets import make_domain_moons
+
+
+@pytest.fixture(scope="module")
+def fast(fast):
+    return {**fast, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_domain_moons(n_samples=120, random_state=0)
+
+
+# -- sample_weight ------------------------------------------------------------
+def test_a_weight_of_zero_equals_dropping_the_rows(moons, fast):
+    Xs, ys, Xt, _ = moons
+    weights = np.ones(len(ys))
+    weights[::3] = 0
+    weighted = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt, sample_weight=weights)
+    dropped = DANNClassifier(**fast).fit(Xs[weights > 0], ys[weights > 0], X_target=Xt)
+    np.testing.assert_array_equal(weighted.predict_proba(Xt), dropped.predict_proba(Xt))
+
+
+def test_weights_change_the_fit_and_ones_do_not(moons, fast):
+    Xs, ys, Xt, _ = moons
+    plain = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt)
+    ones = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt, sample_weight=np.ones(len(ys)))
+    np.testing.assert_array_equal(plain.predict_proba(Xt), ones.predict_proba(Xt))
+    heavy = np.where(ys == 1, 10.0, 1.0)
+    skewed = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt, sample_weight=heavy)
+    # Weighting class 1 up makes the model predict it more often.
+    assert skewed.predict_proba(Xt)[:, 1].mean() > plain.predict_proba(Xt)[:, 1].mean()
+
+
+def test_bad_sample_weights_are_refused(moons, fast):
+    Xs, ys, Xt, _ = moons
+    with pytest.raises(ValueError, match="Negative values"):
+        DANNClassifier(**fast).fit(Xs, ys, X_target=Xt, sample_weight=-np.ones(len(ys)))
+    with pytest.raises(ValueError, match="non-zero"):
+        DANNClassifier(**fast).fit(Xs, ys, X_target=Xt, sample_weight=np.zeros(len(ys)))
+
+
+def test_sample_weight_is_routed_through_pipeline_and_search(moons, fast):
+    Xs, ys, Xt, _ = moons
+    X, y = pack_domains(Xs, ys, Xt)
+    weights = np.r_[np.where(ys == 1, 10.0, 1.0), np.ones(len(Xt))]
+    with sklearn.config_context(enable_metadata_routing=True):
+        # Weighted training and a weighted validation score.
+        clf = DANNClassifier(**fast).set_fit_request(sample_weight=True).set_score_request(
+            sample_weight=True)
+        pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=False), clf)
+        pipe.fit(X, y, sample_weight=weights)
+        search = GridSearchCV(pipe, {"dannclassifier__lambda_max": [0.1, 0.3]}, cv=2)
+        search.fit(X, y, sample_weight=weights)
+    unweighted = make_pipeline(StandardScaler(), DANNClassifier(**fast)).fit(X, y)
+    assert not np.allclose(pipe.predict_proba(Xt), unweighted.predict_proba(Xt))
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()  # every fold scored
+    plain_search = GridSearchCV(make_pipeline(StandardScaler(), DANNClassifier(**fast)),
+                                {"dannclassifier__lambda_max": [0.1, 0.3]}, cv=2).fit(X, y)
+    assert not np.allclose(search.best_estimator_.predict_proba(Xt),
+                           plain_search.best_estimator_.predict_proba(Xt))
+
+
+# -- early stopping -------------------------------------------------------------
+def test_early_stopping_stops_restores_and_records_validation(moons, fast):
+    Xs, ys, Xt, _ = moons
+    clf = DANNClassifier(**{**fast, "max_epochs": 200}, lr=0.2, early_stopping=True,
+                         n_iter_no_change=3, validation_fraction=0.25).fit(Xs, ys, X_target=Xt)
+    losses = clf.history_[:, "valid_loss"]
+    assert len(clf.history_) < 200  # stopped
+    assert len(clf.history_) == clf.best_epoch_ + 3  # patience after the best epoch
+    assert losses[clf.best_epoch_ - 1] == min(losses)
+    assert all(0 <= acc <= 1 for acc in clf.history_[:, "valid_acc"])
+    # The restored weights are the best epoch's: its validation loss again.
+    assert clf.net_.train_split is None  # the held-out rows are not kept in the model
+
+
+def test_early_stopping_needs_enough_labeled_rows(moons, fast):
+    Xs, ys, Xt, _ = moons
+    with pytest.raises(ValueError, match="validation_fraction"):
+        DANNClassifier(**fast, early_stopping=True, validation_fraction=0.001).fit(
+            Xs, ys, X_target=Xt)
+
+
+# -- callbacks ------------------------------------------------------------------
+class _CountsEpochs(Callback):
+    def initialize(self):
+        self.epochs_ = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_ += 1
+
+
+def test_extra_skorch_callbacks_run_and_are_copied(moons, fast):
+    Xs, ys, Xt, _ = moons
+    counter = _CountsEpochs()
+    clf = DANNClassifier(**fast, callbacks=[("counter", counter)]).fit(Xs, ys, X_target=Xt)
+    assert dict(clf.net_.callbacks_)["counter"].epochs_ == fast["max_epochs"]
+    assert not hasattr(counter, "epochs_")  # the parameter itself is left untouched
+
+
+def test_a_label_free_early_stop_through_callbacks(moons, fast):
+    Xs, ys, Xt, _ = moons
+    stop = EarlyStopping(monitor="domain_loss", lower_is_better=False, patience=2,
+                         threshold=10.0)  # an improvement it can never reach
+    clf = DANNClassifier(**{**fast, "max_epochs": 50}, callbacks=[stop]).fit(
+        Xs, ys, X_target=Xt)
+    assert len(clf.history_) == 3
+
+
+# -- feature names ----------------------------------------------------------------
+def test_transform_output_can_be_a_named_frame(moons, fast):
+    Xs, ys, Xt, _ = moons
+    X, y = pack_domains(Xs, ys, Xt)
+    clf = DANNClassifier(**fast).fit(X, y)
+    names = clf.get_feature_names_out()
+    assert list(names) == [f"dannclassifier{i}" for i in range(8)]
+    frame = clf.set_output(transform="pandas").transform(Xt)
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(names)
+    pipe = make_pipeline(StandardScaler(), DANNClassifier(**fast)).set_output(
+        transform="pandas").fit(X, y)
+    assert list(pipe.transform(Xt).columns) == list(names)
+    reg = DANNRegressor(**fast).fit(Xs, ys.astype(float), X_target=Xt)
+    assert reg.get_feature_names_out()[0] == "dannregressor0"
