@@ -147,7 +147,7 @@ default="channel"
         one that shapes the network (``hidden_layer_sizes``, ``activation``,
         ``dropout``, ``feature_extractor``, the image options) raises.
     early_stopping : bool, default=False
-        Stop when the label loss on held-out labeled *source* rows
+        In ``fit`` (not ``partial_fit``), stop when the label loss on held-out labeled *source* rows
         (``validation_fraction`` of them, stratified by class for the
         classifier) has not improved by ``tol`` for ``n_iter_no_change``
         epochs, and restore the weights of the best epoch. Source
@@ -160,8 +160,8 @@ default="channel"
         Epochs without improvement before early stopping.
     tol : float, default=1e-4
         Smallest decrease of the validation loss that counts as improvement.
-    callbacks : list of skorch callbacks or (name, callback) pairs, default=None
-        Extra skorch callbacks (``Checkpoint``, ``EarlyStopping``,
+    callbacks : list or None, default=None
+        Extra skorch callbacks, or ``(name, callback)`` pairs (``Checkpoint``, ``EarlyStopping``,
         ``LRScheduler``, TensorBoard, your own), deep-copied at each fit and
         run after sk_dann's own; the fitted ones are in ``net_.callbacks_``.
 """
@@ -329,7 +329,9 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if not continuing:
             self.seed_ = int(check_random_state(self.random_state).randint(
                 np.iinfo(np.int32).max))
-        X_all, targets, validation = self._validation_split(X_all, targets)
+        # As in MLPClassifier, partial_fit (one epoch a call) does not stop early.
+        X_all, targets, validation = (self._validation_split(X_all, targets)
+                                      if epochs is None else (X_all, targets, None))
 
         threads = resolve_n_threads(self.n_threads)
         self.n_threads_ = threads or torch.get_num_threads()
@@ -731,42 +733,39 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._check_input_shape(X)
         return X
 
-    def _label_output(self, X):
-        """The label head's output for ``X`` (class logits, or values)."""
+    def _head_output(self, X, head):
+        """One head of the network (``"label_logits"``, ``"domain_logits"``,
+        ``"features"``) over ``X``, validated first."""
         X = self._validate_X(X)
-        return self.net_.evaluate(X, "label_logits")
+        return self.net_.evaluate(X, head)
 
     def transform(self, X):
         """The learned features ``G_f(X)`` (what the domain head sees).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data; no domain
-            information is needed.
+        X : array-like or image array
+            The rows to embed, shaped like the training data.
 
         Returns
         -------
         ndarray of shape (n_samples, n_features_out)
         """
-        X = self._validate_X(X)
-        return self.net_.evaluate(X, "features")
+        return self._head_output(X, "features")
 
     def predict_domain_proba(self, X):
         """Probability, by the domain head, that each row comes from the target.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data; no domain
-            information is needed.
+        X : array-like or image array
+            Rows of either domain (no domain information is needed).
 
         Returns
         -------
         ndarray of shape (n_samples,)
         """
-        X = self._validate_X(X)
-        logits = self.net_.evaluate(X, "domain_logits")
+        logits = self._head_output(X, "domain_logits")
         return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
 
     def predict_domain(self, X):
@@ -774,9 +773,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data; no domain
-            information is needed.
+        X : array-like or image array
+            Rows whose domain the head guesses.
 
         Returns
         -------

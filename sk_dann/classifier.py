@@ -129,7 +129,7 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
     # -- inference ---------------------------------------------------------------
     def _class_logits(self, X):
         warn_if_scored_on_packed_labels(self)
-        return self._label_output(X)
+        return self._head_output(X, "label_logits")
 
     def decision_function(self, X):
         """Class logits of ``X``.
@@ -137,8 +137,7 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data; no domain
-            information is needed.
+            Rows to score; no domain information is needed.
 
         Returns
         -------
@@ -154,8 +153,8 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data.
+        X : array-like or image array
+            Rows of any domain.
 
         Returns
         -------
@@ -172,8 +171,8 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data.
+        X : array-like or image array
+            Rows to classify, shaped like the training data.
 
         Returns
         -------

@@ -76,15 +76,14 @@ class DANNRegressor(RegressorMixin, BaseDANN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), or image array
-            Rows (or images) shaped like the training data; no domain
-            information is needed.
+        X : array-like or image array
+            Rows to predict, of any domain.
 
         Returns
         -------
         ndarray of float64, shape (n_samples,)
         """
-        scaled = self._label_output(X).reshape(-1).astype(np.float64)
+        scaled = self._head_output(X, "label_logits").reshape(-1).astype(np.float64)
         return scaled * self.y_scale_ + self.y_mean_
 
     def score(self, X, y, sample_weight=None):

@@ -135,3 +135,14 @@ def test_transform_output_can_be_a_named_frame(moons, fast):
     assert list(pipe.transform(Xt).columns) == list(names)
     reg = DANNRegressor(**fast).fit(Xs, ys.astype(float), X_target=Xt)
     assert reg.get_feature_names_out()[0] == "dannregressor0"
+
+
+def test_partial_fit_does_not_stop_early_or_hold_rows_out(moons, fast):
+    Xs, ys, Xt, _ = moons
+    clf = DANNClassifier(**fast, early_stopping=True)
+    plain = DANNClassifier(**fast)
+    for _ in range(2):
+        clf.partial_fit(Xs, ys, X_target=Xt)
+        plain.partial_fit(Xs, ys, X_target=Xt)
+    np.testing.assert_array_equal(clf.predict_proba(Xt), plain.predict_proba(Xt))
+    assert clf.best_epoch_ is None
