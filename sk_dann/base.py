@@ -18,7 +18,7 @@ from sklearn.utils import _safe_indexing, check_consistent_length, check_random_
 from sklearn.utils._param_validation import Options, StrOptions
 from sklearn.utils.validation import (_check_sample_weight, _get_feature_names, check_array,
                                       check_is_fitted, column_or_1d, validate_data)
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -164,6 +164,10 @@ default="channel"
         Extra skorch callbacks, or ``(name, callback)`` pairs (``Checkpoint``, ``EarlyStopping``,
         ``LRScheduler``, TensorBoard, your own), deep-copied at each fit and
         run after sk_dann's own; the fitted ones are in ``net_.callbacks_``.
+        A skorch ``LRScheduler`` here owns the learning rate (``lr_schedule``
+        is then not applied). skorch's ``EpochScoring`` with a metric name
+        does not fit DANN's internal targets; pass a callable, or score the
+        fitted estimator with :mod:`sk_dann.model_selection`.
 """
 
 ATTRIBUTES_DOC = """    n_features_in_ : int
@@ -185,6 +189,8 @@ ATTRIBUTES_DOC = """    n_features_in_ : int
         Shape of one row of ``X`` (``(n_features,)``, or the image shape).
     best_epoch_ : int or None
         With ``early_stopping``, the epoch whose weights were restored.
+    n_iter_ : int
+        Epochs trained so far (``len(history_)``).
 """
 
 
@@ -344,6 +350,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.history_ = self.net_.history
         early = dict(self.net_.callbacks_).get("early_stopping")
         self.best_epoch_ = getattr(early, "best_epoch_", None)
+        self.n_iter_ = len(self.history_)
         self._drop_unfinished_epoch()
         return self
 
@@ -483,6 +490,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             optimizer_params["optimizer__momentum"] = self.momentum
         progress_bar = ([("progress_bar", ProgressBar(batches_per_epoch="count"))]
                         if self.verbose >= 2 else [])
+        # A skorch LRScheduler of the user's owns the learning rate; then
+        # lr_schedule is not applied, and the history records what it set.
+        user_lr = any(isinstance(_callback_of(item), LRScheduler)
+                      for item in self.callbacks or [])
         early_stopping = [("early_stopping", EarlyStopping(
             monitor="valid_loss", patience=self.n_iter_no_change, threshold=self.tol,
             threshold_mode="abs", load_best=True))] if validation is not None else []
@@ -502,7 +513,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             callbacks=[
                 *progress_bar,
                 ("reversal", ReversalScheduler(self.lambda_max, self._lambda_schedule)),
-                ("lr_schedule", ProgressLRScheduler(self._lr_schedule)),
+                ("lr_schedule", ProgressLRScheduler(
+                    None if user_lr else self._lr_schedule, record_only=user_lr)),
                 ("stop_on_divergence", StopOnDivergence(
                     restore_best=self.on_divergence == "restore_best")),
                 *early_stopping,
@@ -528,6 +540,12 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                              f"one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer class.")
         if self.domain_input_layer is not None:
             self._check_domain_input_layer()
+        for item in self.callbacks or []:
+            if not isinstance(_callback_of(item), Callback) or (
+                    isinstance(item, tuple) and not isinstance(item[0], str)):
+                raise ValueError(
+                    "callbacks must hold skorch callbacks or (name, callback) pairs, "
+                    f"e.g. [skorch.callbacks.Checkpoint()]; got {item!r}.")
 
     def _check_domain_input_layer(self):
         if isinstance(self.feature_extractor, torch.nn.Module):
@@ -610,8 +628,9 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             raise ValueError(
                 "No source rows: sample_domain marks every row as target (< 0). "
                 "Source domains use positive sample_domain values.")
-        n_marked = int(marker.sum()) if X_target is None and sample_domain is None else 0
-        values = self._encode_labels(y_labeled, reset, classes, n_marked)
+        packed = X_target is None and sample_domain is None
+        values = self._encode_labels(y_labeled, reset, classes,
+                                     int(marker.sum()) if packed else 0, packed)
         weights = np.zeros(X.shape[0])
         weights[labeled] = sample_weight[labeled] * self._label_weights(values)
         labels = np.zeros(X.shape[0])
@@ -647,9 +666,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """Boolean mask of the rows of ``y`` that carry the unlabeled marker."""
         raise NotImplementedError
 
-    def _encode_labels(self, y_labeled, reset, classes, n_marked):
+    def _encode_labels(self, y_labeled, reset, classes, n_marked, packed):
         """The labels of the labeled rows as training values (float), setting
-        (``reset``) or checking the fitted label attributes."""
+        (``reset``) or checking the fitted label attributes. ``n_marked``:
+        rows with the marker in ``packed`` data (no X_target, no sample_domain)."""
         raise NotImplementedError
 
     def _label_weights(self, values):
@@ -807,6 +827,11 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         tags.input_tags.sparse = self._is_mlp()
         return tags
 
+
+
+def _callback_of(item):
+    """The callback of a ``callbacks`` entry (a callback or a (name, callback) pair)."""
+    return item[1] if isinstance(item, tuple) and len(item) == 2 else item
 
 
 def _layer_sizes(sizes):

@@ -93,15 +93,23 @@ class ProgressLRScheduler(ProgressSchedule):
     Parameters
     ----------
     schedule : callable or None, default=None
+    record_only : bool, default=False
+        Record the learning rate in force, set nothing (when a skorch
+        ``LRScheduler`` among the user's callbacks owns the learning rate).
     """
 
     name = "lr"
 
+    def __init__(self, schedule=None, record_only=False):
+        super().__init__(schedule)
+        self.record_only = record_only
+
     def base_value(self, net):
-        return net.lr
+        return net.learning_rate if self.record_only else net.lr
 
     def apply(self, net, value):
-        net.set_learning_rate(value)
+        if not self.record_only:
+            net.set_learning_rate(value)
 
 
 class StopOnDivergence(Callback):

@@ -73,6 +73,14 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
         y = super()._check_y(y, n_rows)
         if y.dtype.kind == "f":
             _assert_all_finite(y, input_name="y")
+        elif y.dtype == object:
+            missing = [i for i, v in enumerate(y.tolist()) if v is None or (
+                isinstance(v, float) and v != v)]
+            if missing:
+                raise ValueError(
+                    f"y has {len(missing)} missing labels (None or NaN), e.g. in row "
+                    f"{missing[0]}. Drop those rows, or pack them as unlabeled target "
+                    "rows with y == -1.")
         return y
 
     def _unlabeled_rows(self, y):
@@ -85,7 +93,7 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
                 "so y == -1 in packed data would be ambiguous. Pass the target rows "
                 "as X_target=... here too.")
 
-    def _encode_labels(self, y_labeled, reset, classes, n_marked):
+    def _encode_labels(self, y_labeled, reset, classes, n_marked, packed):
         y_labeled = _natural_labels(y_labeled)
         check_classification_targets(y_labeled)
         if reset:

@@ -189,6 +189,7 @@ def _fit(args):
     classifier = DANNClassifier(lambda_max=args.lambda_max, max_epochs=args.max_epochs,
                                 lr=args.lr, batch_size=args.batch_size,
                                 hidden_layer_sizes=tuple(args.hidden),
+                                n_threads=args.n_threads,
                                 random_state=args.random_state, verbose=args.verbose)
     start = time.perf_counter()
     # The target goes in as X_target, not packed with y == -1, so that -1 can
@@ -232,7 +233,17 @@ def _rows(X, rows):
     return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
 
 
+def _seed(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {value}")
+    return value
+
+
 def _predict(args):
+    if Path(args.output).suffix.lower() not in (".csv", ".txt"):
+        raise InputError(f"--output {args.output}: predictions are written as CSV; give a "
+                         ".csv file name")
     _check_writable(args.output, "output")
     model = _load_model(args.model)
     X, _ = _read_features(args.input, args.label_column)
@@ -296,8 +307,10 @@ def build_parser():
     sub.add_argument("--hidden", type=int, nargs="+", default=[256], metavar="WIDTH",
                      help="hidden layer widths of the feature extractor (256)")
     sub.add_argument("--max-epochs", type=int, default=100, help="epochs (100)")
-    sub.add_argument("--seed", "--random-state", dest="random_state", type=int, default=0,
-                     help="random seed (0)")
+    sub.add_argument("--seed", "--random-state", dest="random_state", type=_seed, default=0,
+                     help="random seed, an integer >= 0 (0)")
+    sub.add_argument("--n-threads", type=int, default=None,
+                     help="CPU threads for the fit (default: the idle CPUs)")
     sub.add_argument("--holdout", type=float, default=0.1,
                      help="share of labeled source rows held out of training to report "
                           "the source accuracy (0.1; 0 trains on all)")

@@ -27,10 +27,13 @@ __all__ = [
 UNLABELED = -1
 
 
-def pack_domains(X_source, y_source, X_target):
-    """Stack source and target rows; target rows get ``y == -1``.
+def pack_domains(X_source, y_source, X_target, unlabeled=UNLABELED):
+    """Stack source and target rows; target rows get ``y == unlabeled``.
 
     Returns ``(X, y)`` ready for ``DANNClassifier().fit(X, y)`` or a Pipeline.
+    ``unlabeled`` is the marker: ``-1`` (scikit-learn's semi-supervised
+    convention, for ``DANNClassifier``) or ``np.nan`` (for ``DANNRegressor``,
+    whose targets may be -1).
     Works with numpy arrays, pandas objects (a DataFrame stays a DataFrame;
     the target's columns are matched to the source's by name) and scipy
     sparse matrices (the result is CSR).
@@ -41,6 +44,16 @@ def pack_domains(X_source, y_source, X_target):
     the labels first.
     """
     y_source = np.asarray(y_source)
+    if not (unlabeled == UNLABELED or (isinstance(unlabeled, float) and np.isnan(unlabeled))):
+        raise ValueError(f"unlabeled must be -1 (classes) or np.nan (regression targets); "
+                         f"got {unlabeled!r}.")
+    if unlabeled != UNLABELED:  # NaN: regression targets
+        y_source = y_source.astype(np.float64)
+        if np.isnan(y_source).any():
+            raise ValueError("y_source holds NaN, the marker of unlabeled target rows; "
+                             "every source row needs a value.")
+        y = np.r_[y_source, np.full(X_target.shape[0], np.nan)]
+        return stack_rows(X_source, X_target), y
     if unlabeled_mask(y_source).any():
         raise ValueError(
             f"y_source holds {int(unlabeled_mask(y_source).sum())} labels equal to "
@@ -49,7 +62,8 @@ def pack_domains(X_source, y_source, X_target):
             "{-1, +1} convention), pass the target separately, "
             "DANNClassifier().fit(X_source, y_source, X_target=X_target), where -1 "
             "is an ordinary class, or recode the labels first, e.g. "
-            "y_source = np.where(y_source == -1, 0, y_source).")
+            "y_source = np.where(y_source == -1, 0, y_source). For regression "
+            "targets, pack with unlabeled=np.nan.")
     return stack_rows(X_source, X_target), append_unlabeled(y_source, X_target.shape[0])
 
 

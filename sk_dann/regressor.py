@@ -5,6 +5,8 @@ The same network, net, schedules and training as
 the (weighted) squared error. In packed data, unlabeled target rows carry
 ``y = NaN`` (a real value such as ``-1`` can be a target).
 """
+import warnings
+
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
@@ -54,11 +56,17 @@ class DANNRegressor(RegressorMixin, BaseDANN):
     def _unlabeled_rows(self, y):
         return np.isnan(y)
 
-    def _encode_labels(self, y_labeled, reset, classes, n_marked):
+    def _encode_labels(self, y_labeled, reset, classes, n_marked, packed):
         if np.isnan(y_labeled).any():
-            raise ValueError("y = NaN among the source rows: NaN marks unlabeled target "
-                             "rows, and the source rows need values. Pass the target "
-                             "separately (X_target=...) or mark the domains.")
+            raise ValueError(f"y is NaN in {int(np.isnan(y_labeled).sum())} source rows; "
+                             "every labeled source row needs a value (NaN marks unlabeled "
+                             "target rows in packed data).")
+        if reset and packed and n_marked == 0 and (y_labeled == -1).any():
+            warnings.warn(
+                "y has values -1 and no NaN rows: for DANNRegressor -1 is a value, not "
+                "the unlabeled marker. Pack regression targets with "
+                "pack_domains(X_source, y_source, X_target, unlabeled=np.nan).",
+                UserWarning, stacklevel=4)
         if reset:
             # The network learns standardised targets, so that the default
             # learning rate suits any scale of y; predict scales back.

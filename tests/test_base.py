@@ -146,3 +146,18 @@ def test_partial_fit_does_not_stop_early_or_hold_rows_out(moons, fast):
         plain.partial_fit(Xs, ys, X_target=Xt)
     np.testing.assert_array_equal(clf.predict_proba(Xt), plain.predict_proba(Xt))
     assert clf.best_epoch_ is None
+
+
+def test_a_users_lr_scheduler_owns_the_learning_rate(moons, fast):
+    from skorch.callbacks import LRScheduler
+    Xs, ys, Xt, _ = moons
+    step = LRScheduler(policy="StepLR", step_size=1, gamma=0.1)
+    clf = DANNClassifier(**fast, lr=0.01, callbacks=[step]).fit(Xs, ys, X_target=Xt)
+    np.testing.assert_allclose(clf.history_[:, "lr"], [0.01, 0.001, 0.0001])
+    assert clf.n_iter_ == 3
+
+
+def test_callbacks_that_are_not_callbacks_are_explained(moons, fast):
+    Xs, ys, Xt, _ = moons
+    with pytest.raises(ValueError, match="skorch callbacks or \\(name, callback\\) pairs"):
+        DANNClassifier(**fast, callbacks=["checkpoint"]).fit(Xs, ys, X_target=Xt)

@@ -225,3 +225,19 @@ def test_training_options_reach_the_model_and_the_report(files, capsys):
     main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
           "--model", str(model), "--max-epochs", "2", "--holdout", "0"])
     assert "not measured (--holdout 0)" in capsys.readouterr().out
+
+
+def test_cli_refuses_a_negative_seed_a_non_csv_output_and_missing_labels(files, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "--source", str(files / "source.csv"), "--target",
+              str(files / "target.csv"), "--model", str(files / "m.pkl"), "--seed", "-5"])
+    assert exit_info.value.code == 2 and "--seed" in capsys.readouterr().err
+    err = _fails(["predict", "--model", str(files / "m.pkl"), "--input",
+                  str(files / "target.csv"), "--output", str(files / "p.npz")], capsys)
+    assert "give a .csv file name" in err
+    frame = pd.read_csv(files / "source.csv")
+    frame.loc[[3, 7], "label"] = np.nan
+    frame.to_csv(files / "gaps.csv", index=False)
+    err = _fails(["fit", "--source", str(files / "gaps.csv"), "--target",
+                  str(files / "target.csv"), "--model", str(files / "m.pkl"), *FIT], capsys)
+    assert "missing labels" in err

@@ -114,3 +114,11 @@ def test_int_hidden_layer_sizes_is_one_layer(moons, fast):
         DANNClassifier(**{**fast, "hidden_layer_sizes": "16"}).fit(Xs, ys, X_target=Xt)
     with pytest.raises(ValueError, match="positive integer or a tuple of positive"):
         DANNClassifier(**{**fast, "hidden_layer_sizes": (16, 0)}).fit(Xs, ys, X_target=Xt)
+
+
+def test_missing_labels_are_named(moons, fast):
+    Xs, ys, Xt, _ = moons
+    labels = np.where(ys == 1, "up", "down").astype(object)
+    labels[[2, 5]] = [None, np.nan]
+    with pytest.raises(ValueError, match="2 missing labels"):
+        DANNClassifier(**fast).fit(Xs, labels, X_target=Xt)

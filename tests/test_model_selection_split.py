@@ -61,3 +61,18 @@ def test_every_named_domain_needs_a_row_per_fold():
     sample_domain[:3] = 2  # a second source domain with 3 rows
     with pytest.raises(ValueError, match="sample_domain=2 domain has 3 rows"):
         list(DomainStratifiedKFold(5).split(X, y, groups=sample_domain))
+
+
+def test_packed_string_labels_cross_validate_with_the_domain_splitter():
+    # scikit-learn's default StratifiedKFold cannot sort str labels mixed with
+    # the integer -1; the domain splitter stratifies them as strings.
+    from sklearn.model_selection import cross_val_score
+    from sk_dann import DANNClassifier, pack_domains
+    from sk_dann.datasets import make_domain_moons
+    from sk_dann.model_selection import DomainStratifiedKFold
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=60, random_state=0)
+    X, y = pack_domains(Xs, np.where(ys == 1, "up", "down"), Xt)
+    scores = cross_val_score(DANNClassifier(max_epochs=2, hidden_layer_sizes=8,
+                                            domain_hidden_layer_sizes=(8,), random_state=0),
+                             X, y, cv=DomainStratifiedKFold(3, random_state=0))
+    assert np.all((scores >= 0) & (scores <= 1))

@@ -59,7 +59,7 @@ def test_bad_regression_targets_are_explained(moons, fast):
         DANNRegressor(**fast).fit(Xs, np.where(ys > 1, "high", "low"), X_target=Xt)
     with pytest.raises(ValueError, match="infinity"):
         DANNRegressor(**fast).fit(Xs, np.r_[np.inf, ys[1:]], X_target=Xt)
-    with pytest.raises(ValueError, match="NaN among the source rows"):
+    with pytest.raises(ValueError, match="y is NaN in 1 source rows"):
         DANNRegressor(**fast).fit(Xs, np.r_[np.nan, ys[1:]], X_target=Xt)
 
 
@@ -72,3 +72,29 @@ def test_the_regressor_shares_the_training_machinery(moons, fast):
     again = DANNRegressor(random_state=0, **fast).fit(Xs, ys, X_target=Xt)
     twice = DANNRegressor(random_state=0, **fast).fit(Xs, ys, X_target=Xt)
     np.testing.assert_array_equal(again.predict(Xt), twice.predict(Xt))
+
+
+def test_packing_regression_targets_with_nan_and_scoring_them(moons, fast):
+    from sklearn.model_selection import GridSearchCV, KFold
+    from sk_dann import pack_domains
+    from sk_dann.model_selection import SourceScorer
+    Xs, ys, Xt, _ = moons
+    X, y = pack_domains(Xs, ys, Xt, unlabeled=np.nan)
+    assert np.isnan(y[len(Xs):]).all() and not np.isnan(y[:len(Xs)]).any()
+    packed = DANNRegressor(random_state=0, **fast).fit(X, y)
+    separate = DANNRegressor(random_state=0, **fast).fit(Xs, ys, X_target=Xt)
+    np.testing.assert_array_equal(packed.predict(Xt), separate.predict(Xt))
+    assert SourceScorer("r2")(packed, X, y) == pytest.approx(packed.score(Xs, ys))
+    search = GridSearchCV(DANNRegressor(random_state=0, **fast), {"lambda_max": [0.1, 1.0]},
+                          scoring=SourceScorer("neg_mean_squared_error"),
+                          cv=KFold(2, shuffle=True, random_state=0)).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_minus_one_packed_as_for_a_classifier_is_a_value_and_says_so(moons, fast):
+    from sk_dann import NoTargetDataWarning, pack_domains
+    Xs, ys, Xt, _ = moons
+    X, y = pack_domains(Xs, ys, Xt)  # the classifier's -1 marker
+    with pytest.warns(UserWarning, match="unlabeled=np.nan"):
+        with pytest.warns(NoTargetDataWarning):
+            DANNRegressor(**fast).fit(X, y)

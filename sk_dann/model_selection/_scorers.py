@@ -44,13 +44,14 @@ class DomainScorer:
 
     def __call__(self, estimator, X, y, sample_domain=None):
         y = np.asarray(y)
-        is_target = target_mask(y, sample_domain)
+        unlabeled = _unlabeled_rows(estimator, y)
+        is_target = unlabeled if sample_domain is None else target_mask(y, sample_domain)
         if self.needs_target_rows and not is_target.any():
             raise ValueError(
                 f"{type(self).__name__} needs target rows in every validation fold, "
                 "but this one has none (no y == -1 and no negative sample_domain). "
                 "Use cv=DomainStratifiedKFold() to keep both domains in each fold.")
-        source = ~is_target & ~unlabeled_mask(y)
+        source = ~is_target & ~unlabeled
         if self.needs_source_labels and not source.any():
             raise ValueError(
                 f"{type(self).__name__} needs labeled source rows in every "
@@ -69,6 +70,14 @@ class DomainScorer:
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({params})"
+
+
+def _unlabeled_rows(estimator, y):
+    """The unlabeled marker rows of ``y`` as the estimator reads them (-1 for
+    a classifier, NaN for ``DANNRegressor``; a Pipeline's last step decides)."""
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    rows = getattr(final, "_unlabeled_rows", None)
+    return rows(y) if rows is not None else unlabeled_mask(y)
 
 
 class SourceScorer(DomainScorer):
@@ -101,7 +110,7 @@ class SourceScorer(DomainScorer):
 
     def _score(self, estimator, X, y, source, target):
         y_source = y[source]
-        if y_source.dtype == object:
+        if y_source.dtype == object and len(y_source):
             y_source = np.asarray(y_source.tolist())  # packing made str labels objects
         return get_scorer(self.scoring)(estimator, _safe_indexing(X, source), y_source)
 
