@@ -341,12 +341,18 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         threads = resolve_n_threads(self.n_threads)
         self.n_threads_ = threads or torch.get_num_threads()
-        with torch_threads(threads):
-            if continuing:
-                self._continue_training(X_all, targets, epochs, validation)
-            else:
-                self._train_new_network(X_all, targets, epochs, validation)
-        self.net_.train_split = None  # it holds the validation rows: never pickle them
+        try:
+            with torch_threads(threads):
+                if continuing:
+                    self._continue_training(X_all, targets, epochs, validation)
+                else:
+                    self._train_new_network(X_all, targets, epochs, validation)
+        finally:
+            # Also when training raised: the net must not keep the validation
+            # rows (train_split) or the training data (its iterator).
+            if hasattr(self, "net_"):
+                self.net_.train_split = None
+                self.net_.on_train_end(self.net_)
         self.history_ = self.net_.history
         early = dict(self.net_.callbacks_).get("early_stopping")
         self.best_epoch_ = getattr(early, "best_epoch_", None)
@@ -632,7 +638,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         values = self._encode_labels(y_labeled, reset, classes,
                                      int(marker.sum()) if packed else 0, packed)
         weights = np.zeros(X.shape[0])
-        weights[labeled] = sample_weight[labeled] * self._label_weights(values)
+        weights[labeled] = sample_weight[labeled] * self._label_weights(
+            values, counted=sample_weight[labeled] > 0)
         labels = np.zeros(X.shape[0])
         labels[labeled] = values
         dropped = labeled & (weights == 0)
@@ -672,8 +679,9 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         rows with the marker in ``packed`` data (no X_target, no sample_domain)."""
         raise NotImplementedError
 
-    def _label_weights(self, values):
-        """Per-row factor of the label loss for encoded ``values`` (``class_weight``)."""
+    def _label_weights(self, values, counted):
+        """Per-row factor of the label loss for encoded ``values`` (``class_weight``);
+        ``counted`` marks the rows that count (weight 0 rows are left out)."""
         return np.ones(len(values))
 
     def _n_outputs(self):

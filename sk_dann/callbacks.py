@@ -167,11 +167,22 @@ class StopOnDivergence(Callback):
                 "or standardise the inputs (e.g. StandardScaler in a Pipeline).")
         if not self.restore_best or self.best_state_ is None:
             raise DivergenceError(f"{what} {cure}")
-        net.module_.load_state_dict(self.best_state_)
+        early = dict(getattr(net, "callbacks_", [])).get("early_stopping")
+        if early is not None and getattr(early, "load_best", False) and getattr(
+                early, "best_model_weights_", None) is not None:
+            # Early stopping keeps the best-validation weights, and loads them
+            # when training ends (unless that epoch is the last): take those.
+            net.module_.load_state_dict(early.best_model_weights_)
+            self.best_epoch_ = early.best_epoch_
+            self.best_loss_ = net.history[self.best_epoch_ - 1, early.monitor]
+            restored = "lowest validation loss, early stopping"
+        else:
+            net.module_.load_state_dict(self.best_state_)
+            restored = "lowest training loss"
         self.best_state_ = None
         del net.history[-1]  # the diverged, unfinished epoch
         warnings.warn(f"{what} Restored the weights of epoch {self.best_epoch_} "
-                      f"(lowest training loss, {self.best_loss_:.4g}). {cure}",
+                      f"({restored}, {self.best_loss_:.4g}). {cure}",
                       DivergenceWarning, stacklevel=2)
         raise KeyboardInterrupt  # skorch's way to end training early
 

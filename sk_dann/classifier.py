@@ -112,14 +112,15 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
                 "of the first fit; pass every class to the first partial_fit (classes=...).")
         return encoder.transform(y_labeled).astype(np.float64)
 
-    def _label_weights(self, codes):
+    def _label_weights(self, codes, counted):
         if self.class_weight is None:
             return np.ones(len(codes))
         codes = codes.astype(np.int64)
         if self.class_weight == "balanced":
-            present = np.unique(codes)
+            present = np.unique(codes[counted])
             per_class = np.ones(len(self.classes_))
-            per_class[present] = compute_class_weight("balanced", classes=present, y=codes)
+            per_class[present] = compute_class_weight("balanced", classes=present,
+                                                      y=codes[counted])
         else:
             unknown = [k for k in self.class_weight if k not in self.classes_.tolist()]
             if unknown:

@@ -233,6 +233,15 @@ class DANNNet(NeuralNet):
         """skorch hook: let go of the training iterator."""
         self._train_iterator = None  # it holds the training data: never pickle it
 
+    def __getstate__(self):
+        # Never pickle training data: the iterator and a predefined
+        # validation split hold it (a fit that raised may have left them).
+        state = super().__getstate__()
+        state.pop("_train_iterator", None)
+        if callable(state.get("train_split")):
+            state["train_split"] = None
+        return state
+
     def training_progress(self):
         """Fraction ``p`` in [0, 1] of the planned optimisation steps done."""
         total = self.max_epochs * self.batches_per_epoch_

@@ -161,3 +161,42 @@ def test_callbacks_that_are_not_callbacks_are_explained(moons, fast):
     Xs, ys, Xt, _ = moons
     with pytest.raises(ValueError, match="skorch callbacks or \\(name, callback\\) pairs"):
         DANNClassifier(**fast, callbacks=["checkpoint"]).fit(Xs, ys, X_target=Xt)
+
+
+def test_a_fit_that_raises_keeps_no_training_data(moons, fast):
+    import pickle
+    from sk_dann import DivergenceError
+    Xs, ys, Xt, _ = moons
+    clf = DANNClassifier(**{**fast, "max_epochs": 3}, lr=1e4, early_stopping=True,
+                         validation_fraction=0.2)
+    with pytest.raises(DivergenceError):
+        clf.fit(Xs * 1e3, ys, X_target=Xt * 1e3)
+    assert clf.net_.train_split is None and clf.net_._train_iterator is None
+    assert len(pickle.dumps(clf)) < Xs.nbytes + 40_000  # the network, not the data
+
+
+def test_restore_best_with_early_stopping_names_the_epoch_it_keeps(moons, fast):
+    import torch
+    Xs, ys, Xt, _ = moons
+
+    class NanLater(torch.nn.Module):
+        calls = 0
+
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 8)
+
+        def forward(self, x):
+            out = torch.relu(self.linear(x))
+            if self.training:
+                type(self).calls += 1
+                if type(self).calls > 12:
+                    return out * float("nan")
+            return out
+
+    clf = DANNClassifier(**{**fast, "max_epochs": 20}, feature_extractor=NanLater(),
+                         early_stopping=True, validation_fraction=0.2,
+                         on_divergence="restore_best")
+    with pytest.warns(RuntimeWarning, match="lowest validation loss, early stopping"):
+        clf.fit(Xs, ys, X_target=Xt)
+    assert clf.best_epoch_ is not None
