@@ -67,7 +67,13 @@ def _read_labels(path):
     if not path.is_file():
         raise InputError(f"file not found: {path}")
     if path.suffix.lower() == ".npy":
-        return np.load(path, allow_pickle=False)
+        try:
+            return np.load(path, allow_pickle=False)
+        except ValueError as error:  # an object array (labels saved as Python objects)
+            raise InputError(
+                f"{path}: the labels are stored as Python objects, which are not read "
+                "for safety; save them as np.save(path, labels.astype(str)), or one "
+                "label per line in a text file") from error
     return np.loadtxt(path, dtype=str, ndmin=1)
 
 

@@ -241,3 +241,12 @@ def test_cli_refuses_a_negative_seed_a_non_csv_output_and_missing_labels(files, 
     err = _fails(["fit", "--source", str(files / "gaps.csv"), "--target",
                   str(files / "target.csv"), "--model", str(files / "m.pkl"), *FIT], capsys)
     assert "missing labels" in err
+
+
+def test_object_label_files_get_a_way_out(files, capsys):
+    np.save(files / "object_labels.npy", np.array(["up", "down"] * 60, dtype=object),
+            allow_pickle=True)
+    err = _fails(["fit", "--source", str(files / "target.npy"), "--labels",
+                  str(files / "object_labels.npy"), "--target", str(files / "target.npy"),
+                  "--model", str(files / "m.pkl")], capsys)
+    assert "labels.astype(str)" in err
