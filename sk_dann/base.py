@@ -351,8 +351,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             # Also when training raised: the net must not keep the validation
             # rows (train_split) or the training data (its iterator).
             if hasattr(self, "net_"):
-                self.net_.train_split = None
-                self.net_.on_train_end(self.net_)
+                self.net_.release_training_data()
         self.history_ = self.net_.history
         early = dict(self.net_.callbacks_).get("early_stopping")
         self.best_epoch_ = getattr(early, "best_epoch_", None)
@@ -584,7 +583,6 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             _refuse_pipeline_bypass(self)
         if not reset:
             self._check_image_shape(X)
-        X_frame = X
         X = validate_data(self, X, reset=reset, dtype=self._input_dtype(X), allow_nd=True,
                           accept_sparse=self._accept_sparse())
         y = self._check_y(y, X.shape[0])
@@ -602,7 +600,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 raise ValueError(
                     "Pass target rows either as X_target or marked by "
                     "sample_domain in packed X, not both.")
-            X_target = self._validate_target(X_target, X, X_frame)
+            X_target = self._validate_target(X_target, X)
             if X.dtype != X_target.dtype:
                 # uint8 images are scaled per batch; once stacked with float
                 # images they could not be told apart, so scale them now.
@@ -644,7 +642,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         labels[labeled] = values
         dropped = labeled & (weights == 0)
         if dropped.any():  # weight 0: as if the row were not there
-            if dropped.all() or not (labeled & ~dropped).any():
+            if not (labeled & ~dropped).any():
                 raise ValueError("Every labeled row has weight 0 (sample_weight times "
                                  "class_weight); give some labeled rows a positive weight.")
             keep = np.flatnonzero(~dropped)
@@ -688,9 +686,9 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """Width of the label head."""
         raise NotImplementedError
 
-    def _validate_target(self, X_target, X, X_frame):
+    def _validate_target(self, X_target, X):
         """``X_target`` checked against the validated ``X``; a DataFrame's
-        columns are matched by name to those of ``X_frame`` (X as given)."""
+        columns are matched by name to the fitted ``feature_names_in_``."""
         n_rows = X_target.shape[0] if hasattr(X_target, "shape") else len(X_target)
         if n_rows == 0:
             raise ValueError(
@@ -760,6 +758,18 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                           accept_sparse=self._accept_sparse())
         self._check_input_shape(X)
         return X
+
+    def _score_labeled(self, X, y, labeled, metric, sample_weight):
+        """``metric(y, predict(X))`` on the ``labeled`` rows, the way both
+        estimators' ``score`` skips the unlabeled marker."""
+        if not labeled.any():
+            raise ValueError(
+                f"score needs labeled rows, but every row has {self._MARKER}. To rank "
+                "models without target labels, use a scorer from sk_dann.model_selection.")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[labeled]
+        return metric(y[labeled], self.predict(_safe_indexing(X, labeled)),
+                      sample_weight=sample_weight)
 
     def _head_output(self, X, head):
         """One head of the network (``"label_logits"``, ``"domain_logits"``,
@@ -834,7 +844,6 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # only dense input is accepted.
         tags.input_tags.sparse = self._is_mlp()
         return tags
-
 
 
 def _callback_of(item):

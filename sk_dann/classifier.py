@@ -3,7 +3,6 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -215,14 +214,7 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
         y = np.asarray(y)
         labeled = (np.ones(len(y), dtype=bool) if UNLABELED in self.classes_.tolist()
                    else ~unlabeled_mask(y))
-        if not labeled.any():
-            raise ValueError(
-                "score needs labeled rows, but every y is -1. To rank models "
-                "without target labels, use a scorer from sk_dann.model_selection.")
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)[labeled]
-        return accuracy_score(y[labeled], self.predict(_safe_indexing(X, labeled)),
-                              sample_weight=sample_weight)
+        return self._score_labeled(X, y, labeled, accuracy_score, sample_weight)
 
 
 DANNClassifier.__doc__ = f"""Domain-adversarial neural network classifier (Ganin et al., JMLR 2016).

@@ -166,6 +166,7 @@ def _fit(args):
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
+    from sklearn.utils import _safe_indexing
 
     from . import DANNClassifier
     from .domains import stack_rows
@@ -190,8 +191,8 @@ def _fit(args):
         except ValueError:  # a class too small to stratify
             rows, heldout = train_test_split(rows, test_size=args.holdout,
                                              random_state=args.random_state)
-        X_heldout, y_heldout = _rows(X_source, heldout), np.asarray(y_source)[heldout]
-        X_source, y_source = _rows(X_source, rows), np.asarray(y_source)[rows]
+        X_heldout, y_heldout = _safe_indexing(X_source, heldout), np.asarray(y_source)[heldout]
+        X_source, y_source = _safe_indexing(X_source, rows), np.asarray(y_source)[rows]
     classifier = DANNClassifier(lambda_max=args.lambda_max, max_epochs=args.max_epochs,
                                 lr=args.lr, batch_size=args.batch_size,
                                 hidden_layer_sizes=tuple(args.hidden),
@@ -233,10 +234,6 @@ def _fit(args):
     print(report)
     if args.report:
         Path(args.report).write_text(report + "\n")
-
-
-def _rows(X, rows):
-    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
 
 
 def _seed(text):

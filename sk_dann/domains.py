@@ -48,13 +48,10 @@ def pack_domains(X_source, y_source, X_target, unlabeled=UNLABELED):
         raise ValueError(f"unlabeled must be -1 (classes) or np.nan (regression targets); "
                          f"got {unlabeled!r}.")
     if unlabeled != UNLABELED:  # NaN: regression targets
-        y_source = y_source.astype(np.float64)
-        if np.isnan(y_source).any():
+        if np.isnan(y_source.astype(np.float64)).any():
             raise ValueError("y_source holds NaN, the marker of unlabeled target rows; "
                              "every source row needs a value.")
-        y = np.r_[y_source, np.full(X_target.shape[0], np.nan)]
-        return stack_rows(X_source, X_target), y
-    if unlabeled_mask(y_source).any():
+    elif unlabeled_mask(y_source).any():
         raise ValueError(
             f"y_source holds {int(unlabeled_mask(y_source).sum())} labels equal to "
             f"{UNLABELED}, the marker pack_domains gives unlabeled target rows, so "
@@ -64,7 +61,8 @@ def pack_domains(X_source, y_source, X_target, unlabeled=UNLABELED):
             "is an ordinary class, or recode the labels first, e.g. "
             "y_source = np.where(y_source == -1, 0, y_source). For regression "
             "targets, pack with unlabeled=np.nan.")
-    return stack_rows(X_source, X_target), append_unlabeled(y_source, X_target.shape[0])
+    return (stack_rows(X_source, X_target),
+            append_unlabeled(y_source, X_target.shape[0], unlabeled))
 
 
 def stack_rows(X_source, X_target):
@@ -107,14 +105,17 @@ def align_columns(frame, names, what, reference):
     return frame.iloc[:, [columns.index(c) for c in names]]
 
 
-def append_unlabeled(y, n_rows):
-    """``y`` followed by ``n_rows`` unlabeled markers, in a dtype that holds -1."""
+def append_unlabeled(y, n_rows, unlabeled=UNLABELED):
+    """``y`` followed by ``n_rows`` ``unlabeled`` markers (-1, or NaN for
+    regression targets), in a dtype that holds the marker."""
     y = np.asarray(y)
-    if y.dtype.kind == "u":
+    if unlabeled != UNLABELED:  # NaN
+        y = y.astype(np.float64)
+    elif y.dtype.kind == "u":
         y = y.astype(np.int64)
     elif y.dtype.kind not in "if":
         y = y.astype(object)
-    return np.concatenate([y, np.full(n_rows, UNLABELED, dtype=y.dtype)])
+    return np.concatenate([y, np.full(n_rows, unlabeled, dtype=y.dtype)])
 
 
 def unlabeled_mask(y):

@@ -233,6 +233,12 @@ class DANNNet(NeuralNet):
         """skorch hook: let go of the training iterator."""
         self._train_iterator = None  # it holds the training data: never pickle it
 
+    def release_training_data(self):
+        """Drop what holds training rows once a fit is over (also one that
+        raised): the training iterator and a predefined validation split."""
+        self._train_iterator = None
+        self.train_split = None
+
     def __getstate__(self):
         # Never pickle training data: the iterator and a predefined
         # validation split hold it (a fit that raised may have left them).
@@ -268,13 +274,12 @@ class DANNNet(NeuralNet):
             if accuracy is not None:
                 self.history.record_batch("valid_acc", accuracy.item())
             return label_loss
-        if training:
-            self.history.record_batch("label_loss", label_loss.item())
-            if self.adapting_:
-                domain_pred = (y_pred[1] > 0).long()
-                domain_acc = (domain_pred == y_true[:, DOMAIN]).float().mean()
-                self.history.record_batch("domain_loss", domain_loss.item())
-                self.history.record_batch("domain_acc", domain_acc.item())
+        self.history.record_batch("label_loss", label_loss.item())
+        if self.adapting_:
+            domain_pred = (y_pred[1] > 0).long()
+            domain_acc = (domain_pred == y_true[:, DOMAIN]).float().mean()
+            self.history.record_batch("domain_loss", domain_loss.item())
+            self.history.record_batch("domain_acc", domain_acc.item())
         return loss
 
     # -- inference -----------------------------------------------------------

@@ -6,6 +6,7 @@ imported when a function is called, never at ``import sk_dann``.
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
+from sklearn.utils import _safe_indexing
 
 __all__ = [
     "plot_feature_space",
@@ -107,8 +108,8 @@ def plot_feature_space(models, X_source, X_target, method="pca", names=None,
     figure, axes = plt.subplots(1, len(models), figsize=(4.4 * len(models), 4.0),
                                 squeeze=False)
     for ax, model, name in zip(axes[0], models, names):
-        Z = np.concatenate([model.transform(_rows(X_source, rows_s)),
-                            model.transform(_rows(X_target, rows_t))])
+        Z = np.concatenate([model.transform(_safe_indexing(X_source, rows_s)),
+                            model.transform(_safe_indexing(X_target, rows_t))])
         embedding = (PCA(2, random_state=random_state) if method == "pca" else
                      TSNE(2, random_state=random_state, init="pca",
                           perplexity=min(30.0, (len(Z) - 1) / 3)))
@@ -149,6 +150,3 @@ def _describe(model):
         return type(estimator).__name__
     return "source-only (lambda_max=0)" if strength == 0 else f"DANN (lambda_max={strength:g})"
 
-
-def _rows(X, rows):
-    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]

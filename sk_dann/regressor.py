@@ -10,7 +10,6 @@ import warnings
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
 from .base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseDANN
@@ -112,13 +111,7 @@ class DANNRegressor(RegressorMixin, BaseDANN):
         """
         check_is_fitted(self)
         y = np.asarray(y, dtype=np.float64)
-        labeled = ~np.isnan(y)
-        if not labeled.any():
-            raise ValueError("score needs labeled rows, but every y is NaN.")
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)[labeled]
-        return r2_score(y[labeled], self.predict(_safe_indexing(X, labeled)),
-                        sample_weight=sample_weight)
+        return self._score_labeled(X, y, ~np.isnan(y), r2_score, sample_weight)
 
 
 DANNRegressor.__doc__ = f"""Domain-adversarial neural network regressor.
