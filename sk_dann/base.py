@@ -31,6 +31,7 @@ from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, Str
 from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
                      resolve_image_layout)
 from .batching import DOMAIN, LABEL, WEIGHT, training_targets
+from . import distributed
 from .net import DANNNet
 from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_submodule
 from .runtime import KEEP_TORCH_SETTING, resolve_device, resolve_n_threads, torch_threads
@@ -168,6 +169,18 @@ default="channel"
         is then not applied). skorch's ``EpochScoring`` with a metric name
         does not fit DANN's internal targets; pass a callable, or score the
         fitted estimator with :mod:`sk_dann.model_selection`.
+    distributed : "auto" or bool, default="auto"
+        Data-parallel training of one ``fit`` over the processes of a
+        ``torch.distributed`` group (launched by ``torchrun``), each
+        process calling ``fit`` with the same data. ``"auto"``: when such a
+        group of more than one process is initialised; ``True``: require
+        one; ``False``: never (every process fits its own model). The
+        network is wrapped in ``DistributedDataParallel``; ``batch_size`` is
+        the batch of one step across all processes, so a fit on several
+        processes follows the same steps, schedules and learning rate as in
+        one process. Only rank 0 prints; every rank ends with the same
+        weights and an ordinary fitted estimator. See "Beyond one machine"
+        in the documentation.
 """
 
 ATTRIBUTES_DOC = """    n_features_in_ : int
@@ -191,6 +204,8 @@ ATTRIBUTES_DOC = """    n_features_in_ : int
         With ``early_stopping``, the epoch whose weights were restored.
     n_iter_ : int
         Epochs trained so far (``len(history_)``).
+    world_size_ : int
+        Processes the last fit was shared by (1 unless data-parallel).
 """
 
 
@@ -234,6 +249,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "n_iter_no_change": [POSITIVE_INT],
         "tol": [NUMBER_AT_LEAST_ZERO],
         "callbacks": [list, None],
+        "distributed": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(self, *, feature_extractor=None, hidden_layer_sizes=(256,),
@@ -245,7 +261,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                  weight_decay=0.0, batch_size=64, max_epochs=100, device="auto",
                  n_threads=None, precision="float32", random_state=None, verbose=0,
                  on_divergence="raise", warm_start=False, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, callbacks=None):
+                 validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, callbacks=None,
+                 distributed="auto"):
         self.feature_extractor = feature_extractor
         self.hidden_layer_sizes = hidden_layer_sizes
         self.domain_hidden_layer_sizes = domain_hidden_layer_sizes
@@ -276,6 +293,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.callbacks = callbacks
+        self.distributed = distributed
 
     # -- fit -------------------------------------------------------------------
     def fit(self, X, y, X_target=None, sample_domain=None, sample_weight=None):
@@ -319,7 +337,11 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                                                  "lambda_schedule")
         self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
         continuing = hasattr(self, "net_") and (epochs is not None or self.warm_start)
+        layout = self._process_layout(epochs)
         self.device_ = resolve_device(self.device)
+        if layout.parallel:
+            self.device_ = distributed.rank_device(self.device_)
+            distributed.check_device_matches_backend(self.device_)
         if continuing:
             self._check_structure_unchanged()
         X_all, targets = self._validate_training_data(
@@ -335,6 +357,11 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if not continuing:
             self.seed_ = int(check_random_state(self.random_state).randint(
                 np.iinfo(np.int32).max))
+        if layout.parallel:
+            self._check_same_on_every_rank(X_all, targets)
+            # random_state=None draws a seed per rank; the batches and the
+            # validation split must be the same on all: rank 0's.
+            self.seed_ = distributed.broadcast_from_first(self.seed_)
         # As in MLPClassifier, partial_fit (one epoch a call) does not stop early.
         X_all, targets, validation = (self._validation_split(X_all, targets)
                                       if epochs is None else (X_all, targets, None))
@@ -344,20 +371,45 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         try:
             with torch_threads(threads):
                 if continuing:
-                    self._continue_training(X_all, targets, epochs, validation)
+                    self._continue_training(X_all, targets, epochs, validation, layout)
                 else:
-                    self._train_new_network(X_all, targets, epochs, validation)
+                    self._train_new_network(X_all, targets, epochs, validation, layout)
         finally:
             # Also when training raised: the net must not keep the validation
             # rows (train_split) or the training data (its iterator).
             if hasattr(self, "net_"):
                 self.net_.release_training_data()
+                self.net_.distributed = False  # the fitted net is an ordinary one
+        self.world_size_ = layout.world_size
         self.history_ = self.net_.history
         early = dict(self.net_.callbacks_).get("early_stopping")
         self.best_epoch_ = getattr(early, "best_epoch_", None)
         self.n_iter_ = len(self.history_)
         self._drop_unfinished_epoch()
         return self
+
+    def _process_layout(self, epochs):
+        """Where this fit stands among the processes of ``torch.distributed``."""
+        layout = distributed.process_layout(self.distributed)
+        if layout.parallel and epochs is not None:
+            raise ValueError(
+                "partial_fit trains in one process, but a torch.distributed group of "
+                f"{layout.world_size} processes is initialised. Call fit to train "
+                "data-parallel, or set distributed=False to train each process's own "
+                "model with partial_fit.")
+        return layout
+
+    def _check_same_on_every_rank(self, X, targets):
+        """Data-parallel fits need the same rows and parameters on every rank."""
+        distributed.check_same_on_every_rank(
+            data_shape=tuple(X.shape),
+            target_rows=int(targets[:, DOMAIN].sum()),
+            labeled_rows=int((targets[:, WEIGHT] > 0).sum()),
+            label_sum=round(float(targets[:, LABEL].sum()), 3),
+            batch_size=int(self.batch_size), max_epochs=int(self.max_epochs),
+            lambda_max=float(self.lambda_max), lr=float(self.lr),
+            optimizer=str(self.optimizer), device_type=torch.device(self.device_).type,
+            warm_start=bool(self.warm_start), early_stopping=bool(self.early_stopping))
 
     def _validation_split(self, X, targets):
         """``(X, targets, validation)``: with ``early_stopping``, a share of the
@@ -383,7 +435,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         validation = Dataset(_safe_indexing(X, valid), targets[valid])
         return _safe_indexing(X, np.flatnonzero(keep)), targets[keep], validation
 
-    def _train_new_network(self, X, y_net, epochs, validation):
+    def _train_new_network(self, X, y_net, epochs, validation, layout):
         with _seeded_torch(self.seed_, self.device_):
             module = build_dann_module(
                 _copy_module(self.feature_extractor), self._n_outputs(), _first_row(X),
@@ -393,7 +445,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 input_transform=self._image_input(X),
                 domain_input_layer=self.domain_input_layer)
             self._built_structure = self._structure()
-            self.net_ = self._build_net(module, self.seed_, validation)
+            self.net_ = self._build_net(module, self.seed_, validation, layout)
             if epochs is None:
                 self.net_.fit(X, y_net)
             else:
@@ -401,13 +453,13 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 self.net_.partial_fit(X, y_net, epochs=epochs)
         self._n_features_out = int(self.net_.evaluate(X[:1], "features").shape[1])
 
-    def _continue_training(self, X, y_net, epochs, validation):
+    def _continue_training(self, X, y_net, epochs, validation, layout):
         # A seed per step count: continued training is reproducible too.
         seed = self.seed_ + self.net_.train_steps_done_
         with _seeded_torch(seed, self.device_):
             self.net_ = self._continued_net(
                 schedule_epochs=self.max_epochs if epochs is not None else None,
-                validation=validation)
+                validation=validation, layout=layout)
             self.net_.partial_fit(X, y_net, epochs=epochs or self.max_epochs)
 
     #: Parameters that shape the network: a continued fit (``warm_start``,
@@ -435,7 +487,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "network. Set warm_start=False to train a new network with the new "
                 "value, or set the old value back to continue training.")
 
-    def _continued_net(self, schedule_epochs=None, validation=None):
+    def _continued_net(self, schedule_epochs=None, validation=None,
+                       layout=distributed.SINGLE_PROCESS):
         """A net built from the current parameters around the fitted module.
 
         What can change between fits (``lr``, the schedules, ``lambda_max``,
@@ -447,7 +500,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         keeps the old one, so the schedules stay at their end.
         """
         old = self.net_
-        net = self._build_net(old.module_, self.seed_, validation)
+        net = self._build_net(old.module_, self.seed_, validation, layout)
         net.initialize()
         net.max_epochs = old.max_epochs if schedule_epochs is None else schedule_epochs
         net.history = old.history
@@ -484,17 +537,20 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 f"the {epoch - 1} finished epochs. Call fit again to start over, or "
                 "partial_fit to train more epochs.", InterruptedFitWarning, stacklevel=3)
 
-    def _build_net(self, module, seed, validation=None):
+    def _build_net(self, module, seed, validation=None, layout=distributed.SINGLE_PROCESS):
         """The skorch net for ``module``, from the current parameters.
 
         ``validation`` (a skorch Dataset of held-out labeled source rows) is
-        scored every epoch, and early stopping watches its loss."""
+        scored every epoch, and early stopping watches its loss. ``layout``
+        (:mod:`sk_dann.distributed`): a data-parallel fit trains through DDP,
+        and only its rank 0 prints."""
+        verbose = self.verbose if layout.prints else 0
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
         if optimizer is torch.optim.SGD:
             optimizer_params["optimizer__momentum"] = self.momentum
         progress_bar = ([("progress_bar", ProgressBar(batches_per_epoch="count"))]
-                        if self.verbose >= 2 else [])
+                        if verbose >= 2 else [])
         # A skorch LRScheduler of the user's owns the learning rate; then
         # lr_schedule is not applied, and the history records what it set.
         user_lr = any(isinstance(_callback_of(item), LRScheduler)
@@ -514,7 +570,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             seed=seed,
             device=self.device_,
             precision=self.precision,
-            verbose=self.verbose,
+            verbose=verbose,
+            distributed=layout.parallel,
             callbacks=[
                 *progress_bar,
                 ("reversal", ReversalScheduler(self.lambda_max, self._lambda_schedule)),

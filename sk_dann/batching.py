@@ -137,9 +137,14 @@ class BalancedDomainBatches:
         The training device. On CUDA the data is kept there when it fits
         (see :func:`place_on_device`); otherwise each batch is gathered on
         the host and copied through pinned memory.
+    rank, world_size : int, default=0, 1
+        Data-parallel training (:mod:`sk_dann.distributed`): every rank draws
+        the same batches (same ``seed``) and yields its own share of each,
+        rows ``rank::world_size`` of its source half and of its target half,
+        so the ranks' shares are disjoint and together make the batch.
     """
 
-    def __init__(self, dataset, batch_size, seed=0, device="cpu"):
+    def __init__(self, dataset, batch_size, seed=0, device="cpu", rank=0, world_size=1):
         self.device = torch.device(device)
         # The net placed the data (see place_on_device); batches are taken
         # where it lies.
@@ -151,6 +156,13 @@ class BalancedDomainBatches:
         self.target_rows = torch.nonzero(is_target).flatten()
         self.batch_size = int(batch_size)
         self.generator = torch.Generator().manual_seed(int(seed))
+        self.rank, self.world_size = int(rank), int(world_size)
+        per_domain = self._half() if self.adapting else self.batch_size
+        if per_domain < self.world_size:
+            raise ValueError(
+                f"batch_size={self.batch_size} gives {per_domain} rows per domain in a "
+                f"step, fewer than the {self.world_size} processes sharing it; use "
+                f"batch_size >= {2 * self.world_size}.")
 
     def generator_state(self):
         """The batch order's RNG state, to continue it in a later epoch."""
@@ -178,23 +190,37 @@ class BalancedDomainBatches:
 
     def __len__(self):
         if not self.adapting:
-            return math.ceil(len(self.source_rows) / self.batch_size)
+            return len(self._source_batch_sizes())
         larger = max(len(self.source_rows), len(self.target_rows))
         return math.ceil(larger / self._half())
+
+    def _source_batch_sizes(self):
+        """Batch sizes of a source-only epoch; the last one may be short, and
+        is left out when it has fewer rows than there are ranks to share it."""
+        n_rows = len(self.source_rows)
+        sizes = [self.batch_size] * (n_rows // self.batch_size)
+        if n_rows % self.batch_size >= self.world_size:
+            sizes.append(n_rows % self.batch_size)
+        return sizes
+
+    def _share(self, rows):
+        """This rank's columns of a (n_batches, batch) index tensor."""
+        return rows if self.world_size == 1 else rows[:, self.rank::self.world_size]
 
     def __iter__(self):
         if not self.adapting:
             order = self.source_rows[torch.randperm(len(self.source_rows),
                                                     generator=self.generator)]
-            for batch_rows in order.split(self.batch_size):  # the last one may be short
-                yield from self._batches(batch_rows[None])
+            sizes = self._source_batch_sizes()
+            for batch_rows in order[:sum(sizes)].split(sizes):
+                yield from self._batches(self._share(batch_rows[None]))
             return
         half, n_batches = self._half(), len(self)
         source = self.source_rows[_draw(len(self.source_rows), n_batches * half,
                                         self.generator)].view(n_batches, half)
         target = self.target_rows[_draw(len(self.target_rows), n_batches * half,
                                         self.generator)].view(n_batches, half)
-        yield from self._batches(torch.cat([source, target], dim=1))
+        yield from self._batches(torch.cat([self._share(source), self._share(target)], dim=1))
 
 
 class SequentialBatches:

@@ -34,7 +34,8 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
                  max_epochs=100, device="auto", n_threads=None, precision="float32",
                  random_state=None, verbose=0, on_divergence="raise", warm_start=False,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 tol=1e-4, callbacks=None):
+                 tol=1e-4, callbacks=None,
+                 distributed="auto"):
         self.class_weight = class_weight
         shared = dict(locals())
         for name in ("self", "class_weight", "__class__"):

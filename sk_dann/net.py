@@ -14,6 +14,7 @@ from skorch.utils import to_tensor
 
 from .batching import (DOMAIN, LABEL, WEIGHT, BalancedDomainBatches, SequentialBatches,
                        place_on_device)
+from . import distributed as data_parallel
 from .runtime import autocast, infer_in_batches
 
 __all__ = [
@@ -110,15 +111,24 @@ class DANNNet(NeuralNet):
         Seed of the training batch order.
     eval_batch_size : int, default=1024
         Rows per batch in :meth:`evaluate`.
+    distributed : bool, default=False
+        Train data-parallel over the initialised ``torch.distributed`` group
+        (:mod:`sk_dann.distributed`): training forward passes go through a
+        ``DistributedDataParallel`` wrapper of the module (made at the first
+        training step, dropped when training ends), each rank takes its share
+        of every batch, and the per-batch history values are averaged over
+        the ranks at the end of each epoch.
     """
 
     def __init__(self, module, criterion=DANNLoss, *args,
                  iterator_train=BalancedDomainBatches,
                  iterator_valid=SequentialBatches, train_split=None,
-                 precision="float32", seed=0, eval_batch_size=1024, **kwargs):
+                 precision="float32", seed=0, eval_batch_size=1024, distributed=False,
+                 **kwargs):
         self.precision = precision
         self.seed = seed
         self.eval_batch_size = eval_batch_size
+        self.distributed = distributed
         super().__init__(module, criterion, *args, iterator_train=iterator_train,
                          iterator_valid=iterator_valid, train_split=train_split,
                          **kwargs)
@@ -129,7 +139,21 @@ class DANNNet(NeuralNet):
 
     def infer(self, x, **fit_params):
         with self.autocast():
+            if self.distributed and self.module_.training and torch.is_grad_enabled():
+                return self._data_parallel_module()(to_tensor(x, device=self.device),
+                                                    **fit_params)
             return super().infer(x, **fit_params)
+
+    def _data_parallel_module(self):
+        """The DDP wrapper of ``module_`` for this training run (made once;
+        making it broadcasts rank 0's weights to every rank)."""
+        if self._data_parallel is None:
+            # Held in a tuple: skorch allows module attributes only in
+            # initialize, and this is training-time state, never saved.
+            # Without target rows the domain head gets no gradient.
+            self._data_parallel = (data_parallel.wrap_data_parallel(
+                self.module_, self.device, find_unused_parameters=not self.adapting_),)
+        return self._data_parallel[0]
 
     @property
     def _default_callbacks(self):
@@ -177,6 +201,8 @@ class DANNNet(NeuralNet):
         self.batches_per_epoch_ = 0
         self.batch_generator_state_ = None
         self.adapting_ = True
+        self._layout = data_parallel.SINGLE_PROCESS
+        self._data_parallel = None
         return super().initialize()
 
     def get_dataset(self, X, y=None):
@@ -214,8 +240,10 @@ class DANNNet(NeuralNet):
         if not training:
             return self.iterator_valid(dataset, batch_size=self.eval_batch_size,
                                        device=self.device)
+        share = ({"rank": self._layout.rank, "world_size": self._layout.world_size}
+                 if self._layout.parallel else {})
         iterator = self.iterator_train(dataset, batch_size=self.batch_size, seed=self.seed,
-                                       device=self.device)
+                                       device=self.device, **share)
         self.batches_per_epoch_ = len(iterator)
         self.adapting_ = iterator.adapting
         if self.batch_generator_state_ is not None:
@@ -225,18 +253,35 @@ class DANNNet(NeuralNet):
         self._train_iterator = iterator
         return iterator
 
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        """skorch hook: where this process stands among the ranks."""
+        self._layout = (data_parallel.process_layout(True) if self.distributed
+                        else data_parallel.SINGLE_PROCESS)
+        self._data_parallel = None
+
     def on_epoch_end(self, net, **kwargs):
-        """skorch hook: remember where the batch order is."""
+        """skorch hook: remember where the batch order is; in a data-parallel
+        fit, make the epoch's batch records the average over the ranks (before
+        the callbacks read them), so that every rank decides alike."""
         self.batch_generator_state_ = self._train_iterator.generator_state()
+        if self._layout.parallel:
+            batches = self.history[-1]["batches"]
+            data_parallel.average_batch_records(
+                batches, ("train_loss", "label_loss", "domain_loss", "domain_acc"))
+            data_parallel.average_batch_records(
+                batches, ("valid_loss", "valid_acc"), size_key="valid_batch_size",
+                total_size=False)
 
     def on_train_end(self, net, **kwargs):
-        """skorch hook: let go of the training iterator."""
+        """skorch hook: let go of the training iterator and the DDP wrapper."""
         self._train_iterator = None  # it holds the training data: never pickle it
+        self._data_parallel = None
 
     def release_training_data(self):
         """Drop what holds training rows once a fit is over (also one that
         raised): the training iterator and a predefined validation split."""
         self._train_iterator = None
+        self._data_parallel = None
         self.train_split = None
 
     def __getstate__(self):
@@ -244,6 +289,7 @@ class DANNNet(NeuralNet):
         # validation split hold it (a fit that raised may have left them).
         state = super().__getstate__()
         state.pop("_train_iterator", None)
+        state["_data_parallel"] = None  # tied to a process group
         if callable(state.get("train_split")):
             state["train_split"] = None
         return state
