@@ -25,6 +25,7 @@ from skorch.helper import predefined_split
 from ._version import __version__
 from .callbacks import ProgressLRScheduler, ReversalScheduler, StopOnDivergence
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
+from ._dask_arrays import refuse_dask_array
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
 from .domains import align_columns, stack_rows, target_mask
 from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, StrictInterval
@@ -636,6 +637,14 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         ``reset=False`` (continued training) checks ``X`` against the fitted
         features and ``y`` against the fitted labels instead of setting them.
         """
+        for name, data in (("X", X), ("X_target", X_target)):
+            refuse_dask_array(data, name, (
+                f"{type(self).__name__} trains on in-memory rows: pass "
+                f"{name}.compute() (a numpy memmap or a sparse matrix also works for "
+                "data larger than memory). To spread model selection over a Dask "
+                "cluster, run GridSearchCV under joblib.parallel_backend('dask'); to "
+                "extract CNN features on one, use CNNFeatures.transform, which maps "
+                "over Dask blocks."))
         if X_target is not None:
             _refuse_pipeline_bypass(self)
         if not reset:
@@ -810,6 +819,9 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _validate_X(self, X):
         check_is_fitted(self)
+        refuse_dask_array(X, "X", (
+            "Predict block by block instead, X.map_blocks(model.predict, drop_axis=1, "
+            "dtype=...) with the dtype of the predictions, or on X.compute()."))
         self._check_image_shape(X)
         X = validate_data(self, X, reset=False, dtype=self._input_dtype(X), allow_nd=True,
                           accept_sparse=self._accept_sparse())

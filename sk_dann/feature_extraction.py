@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
+from ._dask_arrays import is_dask_array, map_row_blocks, refuse_dask_array
 from ._params import POSITIVE_INT, SHARED_CONSTRAINTS
 from .images import (NORMALIZATIONS, ImageInput, image_shape, resolve_image_layout,
                      resolve_normalization)
@@ -120,6 +121,10 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self
         """
         self._validate_params()
+        refuse_dask_array(X, "X", (
+            "CNNFeatures.fit needs the images in memory (their channel statistics, "
+            "their shape): fit on a numpy sample, e.g. fit(X[:1000].compute()); "
+            "transform then accepts the Dask array and maps over its blocks."))
         X = validate_data(self, X, dtype=[np.float32, np.uint8], allow_nd=True)
         self.image_layout_ = resolve_image_layout(X.shape, self.image_layout)
         if self.image_layout_ is None:
@@ -167,18 +172,36 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
         Parameters
         ----------
-        X : image array shaped like the images given to :meth:`fit`
+        X : image array shaped like the images given to :meth:`fit`, or a
+            ``dask.array`` of them
+            A Dask array is transformed lazily, block of rows by block of rows
+            (``map_blocks``), so a Dask cluster extracts features in
+            parallel; the result equals the numpy one.
 
         Returns
         -------
         ndarray of float32, shape ``(n_samples, n_features_out_)``
+            A Dask array of them for Dask input (``.compute()`` it).
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            if tuple(X.shape[1:]) != self.input_shape_:
+                raise ValueError(f"X has images of shape {tuple(X.shape[1:])}, but "
+                                 f"CNNFeatures was fitted on {self.input_shape_}.")
+            # Lazily, one task per block of rows: a cluster extracts in parallel.
+            return map_row_blocks(X, self._transform_block, self.n_features_out_,
+                                  row_multiple=self.batch_size)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.uint8], allow_nd=True)
         if tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(f"X has images of shape {tuple(X.shape[1:])}, but CNNFeatures "
                              f"was fitted on {self.input_shape_}.")
         return self._features(X, progress=self.verbose > 0)
+
+    def _transform_block(self, block):
+        """One Dask block of images (numpy) -> its features, never printing."""
+        X = validate_data(self, block, reset=False, dtype=[np.float32, np.uint8],
+                          allow_nd=True)
+        return self._features(X, progress=False)
 
     @property
     def _n_features_out(self):

@@ -1,0 +1,186 @@
+"""Model selection and feature extraction on a Dask cluster (``sk-dann[dask]``).
+
+One ``LocalCluster`` of two worker processes (one thread each) serves the
+module: what runs there is what runs on SLURM or Kubernetes workers.
+"""
+import contextlib
+import io
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+import joblib  # noqa: E402
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_validate  # noqa
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sk_dann import CNNFeatures, DANNClassifier, pack_domains  # noqa: E402
+from sk_dann.datasets import make_domain_moons  # noqa: E402
+from sk_dann.model_selection import (DeepEmbeddedValidationScorer,  # noqa: E402
+                                     DomainStratifiedKFold, PredictionEntropyScorer,
+                                     SoftNeighborhoodDensityScorer, unsupervised_scorers)
+
+# n_threads fixed: the automatic count follows the machine's load, and a
+# different thread count may change the last bit of a float sum.
+QUICK = dict(max_epochs=4, n_threads=1, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as dask_client:
+        yield dask_client
+
+
+@pytest.fixture(scope="module")
+def packed():
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=150, degrees=40, random_state=0)
+    return pack_domains(Xs, ys, Xt)
+
+
+def on_cluster(run):
+    with joblib.parallel_backend("dask"):
+        return run()
+
+
+def assert_same_scores(sequential, parallel):
+    scores = [key for key in sequential if key.startswith(("split", "mean_test", "rank"))]
+    assert scores
+    for key in scores:
+        np.testing.assert_array_equal(sequential[key], parallel[key], err_msg=key)
+
+
+def test_grid_search_over_lambda_on_a_cluster_equals_the_sequential_run(client, packed):
+    X, y = packed
+
+    def search():
+        return GridSearchCV(
+            make_pipeline(StandardScaler(), DANNClassifier(**QUICK)),
+            {"dannclassifier__lambda_max": [0.0, 0.3, 1.0, 3.0]},
+            scoring={"snd": SoftNeighborhoodDensityScorer(),
+                     "dev": DeepEmbeddedValidationScorer()},
+            refit="dev", cv=DomainStratifiedKFold(3, random_state=0)).fit(X, y)
+
+    sequential, parallel = search(), on_cluster(search)
+    assert_same_scores(sequential.cv_results_, parallel.cv_results_)
+    assert sequential.best_params_ == parallel.best_params_
+    np.testing.assert_array_equal(sequential.predict_proba(X), parallel.predict_proba(X))
+    # the candidates really differ, so equal scores are not a coincidence
+    assert len(set(sequential.cv_results_["mean_test_snd"])) > 1
+
+
+def test_randomized_search_and_cross_validate_of_the_bare_estimator(client, packed):
+    X, y = packed
+
+    def randomized():
+        return RandomizedSearchCV(
+            DANNClassifier(**QUICK), {"lambda_max": [0.1, 1.0, 3.0], "lr": [0.01, 0.03]},
+            n_iter=3, random_state=0, cv=DomainStratifiedKFold(3, random_state=0)
+        ).fit(X, y)  # default scoring: accuracy on the labeled source rows
+
+    assert_same_scores(randomized().cv_results_, on_cluster(randomized).cv_results_)
+
+    def validate():
+        return cross_validate(DANNClassifier(**QUICK), X, y,
+                              cv=DomainStratifiedKFold(3, random_state=0),
+                              scoring=PredictionEntropyScorer(), return_estimator=True)
+
+    sequential, parallel = validate(), on_cluster(validate)
+    np.testing.assert_array_equal(sequential["test_score"], parallel["test_score"])
+    for local, remote in zip(sequential["estimator"], parallel["estimator"]):
+        np.testing.assert_array_equal(local.predict_proba(X), remote.predict_proba(X))
+        assert remote.device_ == "cpu" and remote.n_threads_ == 1
+
+
+def _fit_and_report(X, y, verbose):
+    """Run on a worker: a fit's output and the global state around it."""
+    import sklearn
+
+    def state():
+        return (torch.get_num_threads(), torch.random.get_rng_state().clone(),
+                np.random.get_state()[1].copy(), sklearn.get_config())
+
+    before, out = state(), io.StringIO()
+    with contextlib.redirect_stdout(out):
+        DANNClassifier(max_epochs=2, n_threads=2, verbose=verbose, random_state=0).fit(X, y)
+    after = state()
+    return {"printed": out.getvalue(), "threads": (before[0], after[0]),
+            "torch_rng": bool(torch.equal(before[1], after[1])),
+            "numpy_rng": bool(np.array_equal(before[2], after[2])),
+            "config": before[3] == after[3]}
+
+
+def test_fits_on_workers_print_nothing_and_leave_global_state(client, packed):
+    X, y = packed
+    quiet, loud = client.gather([client.submit(_fit_and_report, X, y, verbose, pure=False)
+                                 for verbose in (0, 1)])
+    assert quiet["printed"] == ""
+    assert "train_loss" in loud["printed"]  # verbose=1 does print: the capture works
+    for report in (quiet, loud):
+        assert report["threads"][0] == report["threads"][1]
+        assert report["torch_rng"] and report["numpy_rng"] and report["config"]
+
+
+def test_estimators_and_scorers_survive_the_trip_to_a_worker(packed):
+    X, y = packed
+    fitted = DANNClassifier(**QUICK).fit(X, y)
+    for obj in [DANNClassifier(**QUICK), fitted, DomainStratifiedKFold(3),
+                *unsupervised_scorers().values()]:
+        assert type(pickle.loads(pickle.dumps(obj))) is type(obj)
+    copy = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(copy.predict_proba(X), fitted.predict_proba(X))
+    for name, scorer in unsupervised_scorers().items():
+        if name != "reverse_validation":  # that one refits: slower, same pickling path
+            assert pickle.loads(pickle.dumps(scorer))(fitted, X, y) == scorer(fitted, X, y)
+
+
+def _backbone():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(),
+                               torch.nn.AdaptiveAvgPool2d(2))
+
+
+@pytest.mark.parametrize("scheduler", ["cluster", "threads"])
+def test_cnn_features_of_a_dask_array_equal_the_numpy_result(client, scheduler):
+    images = (np.random.default_rng(0).random((53, 16, 16, 3)) * 255).astype(np.uint8)
+    features = CNNFeatures(_backbone(), batch_size=8).fit(images)
+    lazy = features.transform(da.from_array(images, chunks=(11, 8, 16, 3)))
+    assert lazy.shape == (53, features.n_features_out_)
+    computed = (client.compute(lazy).result() if scheduler == "cluster"
+                else lazy.compute(scheduler="threads"))
+    np.testing.assert_array_equal(computed, features.transform(images))
+
+
+def test_dask_arrays_given_to_training_or_prediction_say_what_to_do(packed):
+    X, y = packed
+    lazy = da.from_array(X, chunks=50)
+    with pytest.raises(TypeError, match=r"X is a Dask array.*X.compute\(\)"):
+        DANNClassifier(**QUICK).fit(lazy, y)
+    model = DANNClassifier(**QUICK).fit(X, y)
+    with pytest.raises(TypeError, match="X_target is a Dask array"):
+        DANNClassifier(**QUICK).fit(X[y != -1], y[y != -1], X_target=lazy)
+    with pytest.raises(TypeError, match="map_blocks"):
+        model.predict(lazy)
+    # the recipe in that message works
+    blockwise = lazy.map_blocks(model.predict, drop_axis=1, dtype=model.classes_.dtype)
+    np.testing.assert_array_equal(blockwise.compute(), model.predict(X))
+    images = da.zeros((4, 8, 8, 3), dtype=np.uint8)
+    with pytest.raises(TypeError, match=r"fit on a numpy sample"):
+        CNNFeatures(_backbone()).fit(images)
+
+
+def test_importing_sk_dann_does_not_import_dask():
+    code = ("import sys, sk_dann; from sk_dann import DANNClassifier, CNNFeatures; "
+            "import sk_dann.model_selection; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('dask', 'distributed')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
