@@ -114,13 +114,15 @@ default="channel"
         ``"auto"`` trains on CUDA when available, else on the CPU.
     n_threads : int or None, default=None
         CPU threads torch uses during ``fit`` and ``partial_fit`` (restored
-        after). ``None``: the usable CPUs (affinity mask, container quota)
+        after); a fixed count also holds for ``predict``, ``transform`` and
+        the other inference methods. ``None``: the usable CPUs (affinity mask, container quota)
         that no other runnable process occupies when the fit starts, at
         least 1 and at most torch's own setting. This avoids the slow-down of
         a thread pool that spins beside busy processes (several times slower
         on 2 cores beside one busy process; see ``docs/benchmarks.md``).
-        An int fixes the count, which makes fits bit-for-bit repeatable
-        whatever the machine's load; ``-1`` keeps torch's setting as it is.
+        An int fixes the count, which makes fits and predictions bit-for-bit
+        repeatable whatever the machine's load or process (a Dask worker, a
+        notebook); ``-1`` keeps torch's setting as it is.
     precision : {"float32", "bfloat16"}, default="float32"
         ``"bfloat16"`` runs forward passes under ``torch.autocast`` in
         bfloat16 (mixed precision, on CUDA and on CPUs with bf16 matrix
@@ -844,7 +846,14 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """One head of the network (``"label_logits"``, ``"domain_logits"``,
         ``"features"``) over ``X``, validated first."""
         X = self._validate_X(X)
-        return self.net_.evaluate(X, head)
+        # A fixed n_threads holds for inference too: a thread count changes
+        # the last bits of float sums, and fixed means repeatable anywhere
+        # (a Dask worker scores as the sequential run does). The automatic
+        # count is not re-read here: that costs a few ms per call.
+        fixed = self.n_threads if isinstance(self.n_threads, numbers.Integral) and (
+            self.n_threads > 0) else None
+        with torch_threads(fixed):
+            return self.net_.evaluate(X, head)
 
     def transform(self, X):
         """The learned features ``G_f(X)`` (what the domain head sees).

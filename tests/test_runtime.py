@@ -59,6 +59,33 @@ def test_n_threads_applies_during_the_fit_and_is_restored(moons, fast):
     assert torch.get_num_threads() == before
 
 
+class _RecordsInferenceThreads(_RecordsThreads):
+    seen = set()
+
+    def forward(self, x):
+        if not self.training:
+            type(self).seen.add(torch.get_num_threads())
+        return torch.relu(self.linear(x))
+
+
+def test_a_fixed_n_threads_holds_for_inference_too(moons, fast):
+    # A thread count changes the last bits of float sums: with a fixed count a
+    # Dask worker (one thread) predicts and scores as this process does.
+    Xs, ys, Xt, _ = moons
+    clf = DANNClassifier(feature_extractor=_RecordsInferenceThreads(), n_threads=1, **fast)
+    clf.fit(Xs, ys, X_target=Xt)
+    with torch_threads(2):
+        _RecordsInferenceThreads.seen = set()
+        clf.predict_proba(Xt), clf.transform(Xt), clf.predict_domain(Xt)
+        assert _RecordsInferenceThreads.seen == {1}
+        assert torch.get_num_threads() == 2
+        # the automatic count leaves inference to torch's setting (no load reading)
+        clf.set_params(n_threads=None)
+        _RecordsInferenceThreads.seen = set()
+        clf.predict(Xt)
+        assert _RecordsInferenceThreads.seen == {2}
+
+
 def test_minus_one_keeps_torchs_setting(moons, fast):
     Xs, ys, Xt, _ = moons
     _RecordsThreads.seen = set()
