@@ -3,14 +3,19 @@
 The scale suite's data (synthetic, 20k + 20k rows of 2048-d, 31 classes; see
 ``suite.py``), DANNClassifier at its defaults except ``max_epochs``: time per
 epoch (median of the epochs' ``dur``), target accuracy, and where the time
-of a data-parallel epoch goes: the gradient all-reduce, timed alone (an
-``all_reduce`` of a tensor the size of the model's parameters, as DDP sends
-them in one bucket, times the steps of an epoch), and the rest (compute,
-gathers, bookkeeping). DDP overlaps the all-reduce with the backward pass,
-so the split is an upper bound on communication.
+of a data-parallel epoch goes:
+
+* compute of a rank's share: the same processes, each fitting alone
+  (``distributed=False``) with ``batch_size / P`` rows per step, at the same
+  time (so they contend for the cores as the DDP ranks do); its epoch has P
+  times the steps, so its epoch time / P is the compute of one share;
+* all-reduce: an ``all_reduce`` of a tensor the size of the model's
+  parameters (DDP sends them in one bucket), timed alone, times the steps;
+* the rest: DDP's per-step work (bucket copies, hooks) and what overlap of
+  communication and backward does not hide.
 
     python benchmarks/torchrun_scale.py --out benchmarks/results
-    python benchmarks/torchrun_scale.py --runs 1x1 1x2 2x1 --epochs 5
+    python benchmarks/torchrun_scale.py --runs 1x1 2x1 1x2 --batch-sizes 64 1024
 
 Each run ``PxT`` is P processes of T threads each (``torchrun --standalone
 --nproc_per_node P``; gloo on the CPU, NCCL with ``--device cuda``).
@@ -59,7 +64,7 @@ def worker(args):
     dist.init_process_group("nccl" if cuda else "gloo")
     Xs, ys, Xt, yt = make_scale_data()
     model = DANNClassifier(max_epochs=args.epochs, n_threads=args.threads,
-                           device=args.device, random_state=0)
+                           batch_size=args.batch_size, device=args.device, random_state=0)
     start = time.perf_counter()
     model.fit(Xs, ys, X_target=Xt)
     fit_s = time.perf_counter() - start
@@ -68,6 +73,13 @@ def worker(args):
     n_params = sum(p.numel() for p in model.net_.module_.parameters())
     device = model.device_
     reduce_s = time_all_reduce(n_params, device) if world > 1 else 0.0
+    share_s = statistics.median(epochs[1:] if len(epochs) > 1 else epochs)
+    if world > 1:
+        alone = DANNClassifier(max_epochs=2, n_threads=args.threads, device=args.device,
+                               batch_size=args.batch_size // world, random_state=0,
+                               distributed=False).fit(Xs, ys, X_target=Xt)
+        share_s = alone.history_[-1, "dur"] / world
+        dist.barrier()
     if dist.get_rank() == 0:
         accuracy = float(np.mean(model.predict(Xt) == yt))
         result = {"processes": world, "threads": args.threads, "device": device,
@@ -77,6 +89,7 @@ def worker(args):
                   "rows_per_rank_per_step": model.batch_size // world,
                   "parameters": n_params, "all_reduce_s_per_step": reduce_s,
                   "all_reduce_s_per_epoch": reduce_s * steps,
+                  "batch_size": model.batch_size, "compute_share_s_per_epoch": share_s,
                   "target_accuracy": accuracy}
         Path(args.result).write_text(json.dumps(result))
     dist.destroy_process_group()
@@ -87,6 +100,7 @@ def launch(processes, threads, args, result):
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                f"--nproc_per_node={processes}", __file__, "--worker", "--threads",
                str(threads), "--epochs", str(args.epochs), "--device", args.device,
+               "--batch-size", str(args.batch_size),
                "--result", result]
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode:
@@ -99,6 +113,9 @@ def main(argv=None):
     parser.add_argument("--runs", nargs="+", default=["1x1", "2x1", "1x2"],
                         help="PxT: P processes of T threads")
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 1024],
+                        help="rows per step across processes")
+    parser.add_argument("--batch-size", type=int, default=64, help=argparse.SUPPRESS)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -110,23 +127,30 @@ def main(argv=None):
 
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        for run in args.runs:
-            processes, threads = map(int, run.split("x"))
-            rows.append(launch(processes, threads, args, os.path.join(scratch, run)))
-    base = rows[0]["epoch_s"]
-    lines = [f"Scale suite (20k + 20k rows, 2048-d, 31 classes), DANN defaults, "
-             f"{args.epochs} epochs, batch 64 per step across processes, "
-             f"{args.device} ({os.cpu_count()} CPUs, {platform.machine()})", "",
-             "| processes x threads | backend | epoch (s) | speed-up | all-reduce per "
-             "epoch (s) | rest of the epoch (s) | target accuracy |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+        for batch_size in args.batch_sizes:
+            args.batch_size = batch_size
+            for run in args.runs:
+                processes, threads = map(int, run.split("x"))
+                rows.append(launch(processes, threads, args,
+                                   os.path.join(scratch, f"{run}_{batch_size}")))
+    lines = [f"Scale suite (20k + 20k rows, 2048-d, 31 classes), DANN defaults but the "
+             f"batch, {args.epochs} epochs, {args.device} ({os.cpu_count()} CPUs, "
+             f"{platform.machine()}); epoch times are medians of epochs 2-{args.epochs}", "",
+             "| batch per step | processes x threads | backend | steps per epoch | epoch (s) "
+             "| speed-up | compute of a share (s) | all-reduce (s) | rest (s) "
+             "| target accuracy |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
-        rest = row["epoch_s"] - row["all_reduce_s_per_epoch"]
+        base = next(r["epoch_s"] for r in rows if r["batch_size"] == row["batch_size"])
+        rest = (row["epoch_s"] - row["all_reduce_s_per_epoch"]
+                - row["compute_share_s_per_epoch"])
         lines.append(
-            f"| {row['processes']} x {row['threads']} | "
-            f"{row['backend'] if row['processes'] > 1 else '-'} | {row['epoch_s']:.2f} | "
-            f"{base / row['epoch_s']:.2f}x | {row['all_reduce_s_per_epoch']:.2f} | "
-            f"{rest:.2f} | {row['target_accuracy']:.3f} |")
+            f"| {row['batch_size']} | {row['processes']} x {row['threads']} | "
+            f"{row['backend'] if row['processes'] > 1 else '-'} | "
+            f"{row['steps_per_epoch']} | {row['epoch_s']:.2f} | "
+            f"{base / row['epoch_s']:.2f}x | {row['compute_share_s_per_epoch']:.2f} | "
+            f"{row['all_reduce_s_per_epoch']:.2f} | {rest:.2f} | "
+            f"{row['target_accuracy']:.3f} |")
     table = "\n".join(lines)
     print(table)
     out = Path(args.out)
