@@ -182,10 +182,75 @@ def fit_skada(X, y, X_target, lambda_max, seed, settings, precision):
     return Fitted(), fit_s, float(np.median(net.history_[:, "dur"]))
 
 
-def run(suite, data_dir, seeds, precision, compare_skada, epochs, only_pairs=None):
+class _EpochTimes:
+    """A Keras callback's per-epoch wall times (ADAPT has no history of them)."""
+
+    def __new__(cls):
+        import tensorflow as tf
+
+        class EpochTimes(tf.keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.times = []
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.start = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.times.append(time.perf_counter() - self.start)
+
+        return EpochTimes()
+
+
+def fit_adapt(X, y, X_target, lambda_max, seed, settings, precision):
+    """ADAPT's DANN (TensorFlow/Keras) with the same networks (G_f 256 ReLU,
+    linear-softmax label head, domain head 256 -> 256 -> 1 sigmoid), rows per
+    step (ADAPT's ``batch_size`` rows from *each* domain, so half of ours),
+    epochs (one pass over the larger domain, as ours), SGD lr 0.01 and
+    momentum 0.9. As ADAPT does by default: Keras' weight init (Glorot
+    uniform), a constant ``lambda_`` (no ramp) and a constant learning rate;
+    the step is compiled by Keras (``tf.function``; ADAPT's default
+    ``jit_compile``). Its first epoch (tracing, compiling) is reported in
+    ``compile_s``, the median of the others in ``s/epoch``."""
+    import tensorflow as tf
+    from adapt.feature_based import DANN
+
+    if precision != "float32":
+        raise SystemExit("--compare-adapt runs ADAPT in float32 only")
+    tf.keras.utils.set_random_seed(seed)
+    hidden = settings.get("hidden_layer_sizes", (256,))[0]
+    n_classes = int(np.max(y)) + 1
+    layers = tf.keras.layers
+    model = DANN(
+        encoder=tf.keras.Sequential([layers.Dense(hidden, activation="relu")]),
+        task=tf.keras.Sequential([layers.Dense(n_classes, activation="softmax")]),
+        discriminator=tf.keras.Sequential([layers.Dense(256, activation="relu"),
+                                           layers.Dense(1, activation="sigmoid")]),
+        lambda_=lambda_max, random_state=seed, verbose=0, copy=False,
+        optimizer=tf.keras.optimizers.SGD(0.01, momentum=0.9),
+        loss="sparse_categorical_crossentropy")
+    timer = _EpochTimes()
+    start = time.perf_counter()
+    model.fit(X, y, Xt=X_target, epochs=settings.get("max_epochs", 100),
+              batch_size=settings.get("batch_size", 64) // 2, callbacks=[timer], verbose=0)
+    fit_s = time.perf_counter() - start
+
+    class Fitted:
+        compile_s = timer.times[0]
+
+        def score(self, X_test, y_test):
+            proba = model.predict(X_test.astype(np.float32), verbose=0)
+            return float(np.mean(np.argmax(proba, axis=1) == y_test))
+
+    epochs = timer.times[1:] or timer.times
+    return Fitted(), fit_s, float(np.median(epochs))
+
+
+def run(suite, data_dir, seeds, precision, compare_skada, epochs, only_pairs=None,
+        compare_adapt=False):
     pairs, preprocessing, settings = SUITES[suite]
     settings = dict(settings, **({"max_epochs": epochs} if epochs else {}))
-    libraries = {"sk_dann": fit_sk_dann, **({"skada": fit_skada} if compare_skada else {})}
+    libraries = {"sk_dann": fit_sk_dann, **({"skada": fit_skada} if compare_skada else {}),
+                 **({"adapt": fit_adapt} if compare_adapt else {})}
     rows = []
     for pair, (Xs, ys, Xt, Xt_test, yt_test) in pairs(data_dir):
         if only_pairs and pair not in only_pairs:
@@ -204,6 +269,7 @@ def run(suite, data_dir, seeds, precision, compare_skada, epochs, only_pairs=Non
                                seed=seed, precision=precision,
                                target_accuracy=clf.score(Xt_test, yt_test),
                                fit_s=fit_s, epoch_s=epoch_s,
+                               compile_s=getattr(clf, "compile_s", None),
                                peak_memory_growth_mb=memory.growth_mb,
                                input_mb=(Xs.nbytes + Xt.nbytes) / 2**20)
                     rows.append(row)
@@ -220,10 +286,11 @@ def summarise(rows):
     for lib in libraries:
         head += [f"{lib} source-only", f"{lib} DANN", f"{lib} gain",
                  f"{lib} fit s", f"{lib} s/epoch", f"{lib} peak MB"]
-    if len(libraries) > 1:
-        head.append("skada / sk_dann fit time")
+    others = [lib for lib in libraries if lib != "sk_dann"]
+    for lib in others:
+        head.append(f"{lib} / sk_dann s/epoch")
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-    gains, ratios = {lib: [] for lib in libraries}, []
+    gains, ratios = {lib: [] for lib in libraries}, {lib: [] for lib in others}
     for pair in pairs:
         cells = [pair]
         for lib in libraries:
@@ -239,11 +306,13 @@ def summarise(rows):
                       f"{gain:+.3f}", f"{np.median([r['fit_s'] for r in dann]):.2f}",
                       f"{np.median([r['epoch_s'] for r in dann]):.3f}",
                       f"{np.max([r['peak_memory_growth_mb'] for r in dann]):.0f}"]
-        if len(libraries) > 1:
-            fit_times = {lib: np.median([r["fit_s"] for r in rows if r["pair"] == pair
-                                         and r["library"] == lib]) for lib in libraries}
-            ratios.append(fit_times["skada"] / fit_times["sk_dann"])
-            cells.append(f"{ratios[-1]:.2f}")
+        # At equal work (same rows per step, steps, epochs): the median epoch
+        # over both models and all seeds.
+        epoch_times = {lib: np.median([r["epoch_s"] for r in rows if r["pair"] == pair
+                                       and r["library"] == lib]) for lib in libraries}
+        for lib in others:
+            ratios[lib].append(epoch_times[lib] / epoch_times["sk_dann"])
+            cells.append(f"{ratios[lib][-1]:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
     summary = []
     for lib in libraries:
@@ -255,9 +324,13 @@ def summarise(rows):
         summary.append(f"{lib}: mean target accuracy source-only {accs['source-only']:.3f}, "
                        f"DANN {accs['DANN']:.3f} ({accs['DANN'] - accs['source-only']:+.3f}); "
                        f"DANN better on {wins} pairs, worse on {losses}, of {len(pairs)}.")
-    if ratios:
-        summary.append(f"Median fit-time ratio skada / sk_dann over pairs: "
-                       f"{np.median(ratios):.2f}.")
+    for lib in others:
+        summary.append(f"Median epoch-time ratio {lib} / sk_dann over pairs: "
+                       f"{np.median(ratios[lib]):.2f}.")
+        compile_s = [r["compile_s"] for r in rows if r["library"] == lib and r["compile_s"]]
+        if compile_s:
+            summary.append(f"{lib}'s first epoch (tracing and compiling the step "
+                           f"included): median {np.median(compile_s):.2f} s.")
     return "\n".join(lines) + "\n\n" + "\n".join(summary)
 
 
@@ -271,14 +344,20 @@ def main():
                         help="override max_epochs (default: the suite's, else 100)")
     parser.add_argument("--compare-skada", action="store_true",
                         help="also fit skada's DANN (pip install skada)")
+    parser.add_argument("--compare-adapt", action="store_true",
+                        help="also fit ADAPT's DANN (TensorFlow; pip install adapt)")
     parser.add_argument("--pairs", nargs="+", default=None,
                         help="run only these pairs, e.g. B->D (default: all)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "suite"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.compare_adapt:  # TensorFlow reads its thread pools' sizes once, at start
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     rows = run(args.suite, args.data_dir, args.seeds, args.precision, args.compare_skada,
-               args.epochs, args.pairs)
+               args.epochs, args.pairs, args.compare_adapt)
     markdown = summarise(rows)
     machine = (f"{platform.machine()}, {args.threads} CPU thread(s), torch "
                f"{torch.__version__}, precision {args.precision}, seeds {args.seeds}")
@@ -287,6 +366,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     name = args.suite + ("" if args.precision == "float32" else f"_{args.precision}") \
         + ("_vs_skada" if args.compare_skada else "") \
+        + ("_vs_adapt" if args.compare_adapt else "") \
         + ("" if args.pairs is None else "_" + "_".join(p.replace("->", "") for p in args.pairs))
     (out / f"{name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
     (out / f"{name}.md").write_text(f"Machine: {machine}\n\n{markdown}\n")
