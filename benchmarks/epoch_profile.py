@@ -11,8 +11,9 @@ bookkeeping (callbacks, history, schedules, ``.item()`` reads).
     python benchmarks/epoch_profile.py --batch-sizes 64 256 --threads 1
     python benchmarks/epoch_profile.py --optimizer-impl fused
 
-``--optimizer-impl`` picks torch's SGD implementation (``for-loop``,
-``foreach``, ``fused``) for the replay and the real fit. Writes
+``--optimizer-impl`` picks torch's SGD implementation for the real fit and
+the replay: ``default`` (what ``optimizer="sgd"`` gets), ``foreach`` or
+``fused`` (one kernel for all parameters). Writes
 ``<out>/epoch_profile.json`` and ``.md``.
 """
 import argparse
@@ -35,9 +36,22 @@ from sk_dann.batching import take_rows  # noqa: E402
 PHASES = ("gather", "forward + loss", "backward", "optimizer")
 
 
+def sgd(implementation):
+    """``optimizer="sgd"``, or torch's SGD with one implementation forced."""
+    if implementation == "default":
+        return "sgd"
+
+    class SGD(torch.optim.SGD):
+        def __init__(self, params, lr, momentum=0.9, weight_decay=0.0):
+            super().__init__(params, lr=lr, momentum=momentum, weight_decay=weight_decay,
+                             **{implementation: True})
+
+    return SGD
+
+
 def real_epoch(Xs, ys, Xt, batch_size, epochs, optimizer_impl):
     model = DANNClassifier(max_epochs=epochs, batch_size=batch_size, n_threads=-1,
-                           optimizer_impl=optimizer_impl, random_state=0)
+                           optimizer=sgd(optimizer_impl), random_state=0)
     model.fit(Xs, ys, X_target=Xt)
     return model, statistics.median(model.history_[1:, "dur"])
 
@@ -81,7 +95,8 @@ def main(argv=None):
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--optimizer-impl", default="auto")
+    parser.add_argument("--optimizer-impl", default="default",
+                        choices=["default", "foreach", "fused"])
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)

@@ -201,7 +201,7 @@ class _EpochTimes:
         return EpochTimes()
 
 
-def fit_adapt(X, y, X_target, lambda_max, seed, settings, precision):
+def fit_adapt(X, y, X_target, lambda_max, seed, settings, precision, jit_compile=False):
     """ADAPT's DANN (TensorFlow/Keras) with the same networks (G_f 256 ReLU,
     linear-softmax label head, domain head 256 -> 256 -> 1 sigmoid), rows per
     step (ADAPT's ``batch_size`` rows from *each* domain, so half of ours),
@@ -209,7 +209,9 @@ def fit_adapt(X, y, X_target, lambda_max, seed, settings, precision):
     momentum 0.9. As ADAPT does by default: Keras' weight init (Glorot
     uniform), a constant ``lambda_`` (no ramp) and a constant learning rate;
     the step is compiled by Keras (``tf.function``; ADAPT's default
-    ``jit_compile``). Its first epoch (tracing, compiling) is reported in
+    ADAPT's ``compile`` drops ``jit_compile``, so no XLA; ``--compare-adapt-xla``
+    adds a run with the step compiled by XLA, set after ADAPT's compile).
+    Its first epoch (tracing, compiling) is reported in
     ``compile_s``, the median of the others in ``s/epoch``."""
     import tensorflow as tf
     from adapt.feature_based import DANN
@@ -220,17 +222,22 @@ def fit_adapt(X, y, X_target, lambda_max, seed, settings, precision):
     hidden = settings.get("hidden_layer_sizes", (256,))[0]
     n_classes = int(np.max(y)) + 1
     layers = tf.keras.layers
-    model = DANN(
+    class XlaDANN(DANN):
+        def compile(self, *args, **kwargs):
+            super().compile(*args, **kwargs)
+            self.jit_compile = True  # Keras' switch; ADAPT has none
+
+    model = (XlaDANN if jit_compile else DANN)(
         encoder=tf.keras.Sequential([layers.Dense(hidden, activation="relu")]),
         task=tf.keras.Sequential([layers.Dense(n_classes, activation="softmax")]),
         discriminator=tf.keras.Sequential([layers.Dense(256, activation="relu"),
                                            layers.Dense(1, activation="sigmoid")]),
         lambda_=lambda_max, random_state=seed, verbose=0, copy=False,
         optimizer=tf.keras.optimizers.SGD(0.01, momentum=0.9),
-        loss="sparse_categorical_crossentropy")
+        loss="categorical_crossentropy")  # ADAPT reshapes predictions to y: one-hot y
     timer = _EpochTimes()
     start = time.perf_counter()
-    model.fit(X, y, Xt=X_target, epochs=settings.get("max_epochs", 100),
+    model.fit(X, np.eye(n_classes, dtype=np.float32)[y], Xt=X_target, epochs=settings.get("max_epochs", 100),
               batch_size=settings.get("batch_size", 64) // 2, callbacks=[timer], verbose=0)
     fit_s = time.perf_counter() - start
 
@@ -245,12 +252,17 @@ def fit_adapt(X, y, X_target, lambda_max, seed, settings, precision):
     return Fitted(), fit_s, float(np.median(epochs))
 
 
+def fit_adapt_xla(X, y, X_target, lambda_max, seed, settings, precision):
+    return fit_adapt(X, y, X_target, lambda_max, seed, settings, precision, jit_compile=True)
+
+
 def run(suite, data_dir, seeds, precision, compare_skada, epochs, only_pairs=None,
-        compare_adapt=False):
+        compare_adapt=False, compare_adapt_xla=False):
     pairs, preprocessing, settings = SUITES[suite]
     settings = dict(settings, **({"max_epochs": epochs} if epochs else {}))
     libraries = {"sk_dann": fit_sk_dann, **({"skada": fit_skada} if compare_skada else {}),
-                 **({"adapt": fit_adapt} if compare_adapt else {})}
+                 **({"adapt": fit_adapt} if compare_adapt else {}),
+                 **({"adapt_xla": fit_adapt_xla} if compare_adapt_xla else {})}
     rows = []
     for pair, (Xs, ys, Xt, Xt_test, yt_test) in pairs(data_dir):
         if only_pairs and pair not in only_pairs:
@@ -346,18 +358,20 @@ def main():
                         help="also fit skada's DANN (pip install skada)")
     parser.add_argument("--compare-adapt", action="store_true",
                         help="also fit ADAPT's DANN (TensorFlow; pip install adapt)")
+    parser.add_argument("--compare-adapt-xla", action="store_true",
+                        help="also fit ADAPT's DANN with the step compiled by XLA")
     parser.add_argument("--pairs", nargs="+", default=None,
                         help="run only these pairs, e.g. B->D (default: all)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "suite"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.compare_adapt:  # TensorFlow reads its thread pools' sizes once, at start
+    if args.compare_adapt or args.compare_adapt_xla:  # TensorFlow reads its thread pools' sizes once, at start
         import tensorflow as tf
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     rows = run(args.suite, args.data_dir, args.seeds, args.precision, args.compare_skada,
-               args.epochs, args.pairs, args.compare_adapt)
+               args.epochs, args.pairs, args.compare_adapt, args.compare_adapt_xla)
     markdown = summarise(rows)
     machine = (f"{platform.machine()}, {args.threads} CPU thread(s), torch "
                f"{torch.__version__}, precision {args.precision}, seeds {args.seeds}")
@@ -366,7 +380,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     name = args.suite + ("" if args.precision == "float32" else f"_{args.precision}") \
         + ("_vs_skada" if args.compare_skada else "") \
-        + ("_vs_adapt" if args.compare_adapt else "") \
+        + ("_vs_adapt" if args.compare_adapt or args.compare_adapt_xla else "") \
         + ("" if args.pairs is None else "_" + "_".join(p.replace("->", "") for p in args.pairs))
     (out / f"{name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
     (out / f"{name}.md").write_text(f"Machine: {machine}\n\n{markdown}\n")

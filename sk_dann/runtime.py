@@ -18,6 +18,7 @@ as many threads as cores runs several times slower than with one thread
 spinning is read once, when torch loads OpenMP, so a library cannot change
 it; the number of threads it can.
 """
+import functools
 import math
 import os
 import time
@@ -30,6 +31,7 @@ __all__ = [
     "autocast",
     "available_devices",
     "busy_cpus",
+    "fused_step_supported",
     "infer_in_batches",
     "resolve_device",
     "resolve_n_threads",
@@ -79,6 +81,20 @@ def resolve_device(device):
             raise ValueError(f"device={device!r}: no {resolved.type} device is "
                              f"available on this machine. {here}")
     return str(resolved)
+
+
+@functools.lru_cache(maxsize=None)
+def fused_step_supported(optimizer, device_type):
+    """Whether torch has a fused step (one kernel for all parameters) for the
+    optimizer class on this device type ("cpu", "cuda"): tried once on a
+    one-element parameter, since support grew with torch releases."""
+    try:
+        parameter = torch.zeros(1, device=device_type, requires_grad=True)
+        parameter.grad = torch.zeros_like(parameter)
+        optimizer([parameter], lr=0.1, fused=True).step()
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
 
 
 # -- precision and inference --------------------------------------------------

@@ -161,3 +161,13 @@ def test_infer_in_batches_flattens_concatenates_and_needs_no_grad():
     np.testing.assert_allclose(out[:3], layer(batches[0]).flatten(1).detach().numpy(),
                                rtol=1e-6)
     assert infer_in_batches(layer, [], "cpu", "float32") is None
+
+
+def test_built_in_optimizers_take_torchs_fused_step_where_it_has_one(moons, fast):
+    from sk_dann.runtime import fused_step_supported
+
+    Xs, ys, Xt, _ = moons
+    clf = DANNClassifier(**fast).fit(Xs, ys, X_target=Xt)
+    expected = fused_step_supported(torch.optim.SGD, "cpu")
+    assert bool(clf.net_.optimizer_.defaults.get("fused")) is expected
+    assert expected  # torch 2.13 (CI's) has a fused SGD step on the CPU
