@@ -33,6 +33,10 @@ def map_row_blocks(X, function, n_outputs, row_multiple=1):
     the nearest to ``X``'s first block: every block then splits into the same
     batches as the whole array would, and the result equals numpy's exactly.
     """
+    if any(np.isnan(size) for size in X.chunks[0]):
+        raise ValueError(
+            "The Dask array's row blocks have unknown sizes (after boolean indexing, "
+            "for instance). Call X.compute_chunk_sizes() first, then transform it.")
     rows = X.chunks[0][0] if X.chunks[0] else 1
     rows = max(row_multiple, int(round(rows / row_multiple)) * row_multiple)
     whole_rows = X.rechunk({0: rows, **{axis: -1 for axis in range(1, X.ndim)}})

@@ -6,6 +6,7 @@
 """
 import copy
 import numbers
+import re
 import warnings
 from numbers import Integral, Real
 
@@ -348,13 +349,16 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if layout.parallel:
             self.device_ = distributed.rank_device(self.device_)
             distributed.check_device_matches_backend(self.device_)
+            if self.device_.startswith("cuda"):
+                # NCCL's collectives run on the current device: this rank's GPU.
+                torch.cuda.set_device(self.device_)
         if continuing:
             self._check_structure_unchanged()
         X_all, targets = self._validate_training_data(
             X, y, X_target, sample_domain, sample_weight, reset=not continuing,
             classes=classes)
         is_target = targets[:, DOMAIN] == 1
-        if not is_target.any() and self.lambda_max != 0:
+        if not is_target.any() and self.lambda_max != 0 and layout.prints:
             warnings.warn(
                 f"fit got no target rows (no X_target and no {self._MARKER}), so it "
                 "trains a source-only model without domain adaptation. "
@@ -405,17 +409,25 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "model with partial_fit.")
         return layout
 
+    #: Parameters that may differ between the ranks of a data-parallel fit.
+    _PER_RANK_PARAMS = ("verbose", "distributed", "device", "random_state", "n_threads",
+                        "callbacks")
+
     def _check_same_on_every_rank(self, X, targets):
-        """Data-parallel fits need the same rows and parameters on every rank."""
+        """Data-parallel fits need the same rows and parameters on every rank:
+        shapes, a fingerprint of the rows and of the labels and weights, and
+        every parameter but those that are the rank's own business."""
+        # repr without memory addresses: a schedule function is the same
+        # function on every rank, at another address.
+        params = {name: re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
+                  for name, value in self.get_params(deep=False).items()
+                  if name not in self._PER_RANK_PARAMS}
         distributed.check_same_on_every_rank(
             data_shape=tuple(X.shape),
-            target_rows=int(targets[:, DOMAIN].sum()),
-            labeled_rows=int((targets[:, WEIGHT] > 0).sum()),
-            label_sum=round(float(targets[:, LABEL].sum()), 3),
-            batch_size=int(self.batch_size), max_epochs=int(self.max_epochs),
-            lambda_max=float(self.lambda_max), lr=float(self.lr),
-            optimizer=str(self.optimizer), device_type=torch.device(self.device_).type,
-            warm_start=bool(self.warm_start), early_stopping=bool(self.early_stopping))
+            rows_fingerprint=distributed.fingerprint(X),
+            labels_and_weights_fingerprint=distributed.fingerprint(targets),
+            classes=repr(getattr(self, "classes_", None)),
+            device_type=torch.device(self.device_).type, **params)
 
     def _validation_split(self, X, targets):
         """``(X, targets, validation)``: with ``early_stopping``, a share of the
@@ -466,6 +478,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self.net_ = self._continued_net(
                 schedule_epochs=self.max_epochs if epochs is not None else None,
                 validation=validation, layout=layout)
+            if layout.parallel:
+                # Ranks may come from fits of their own (distributed=False):
+                # continue all from rank 0's state (DDP sends its weights).
+                distributed.continue_from_first(self.net_)
             self.net_.partial_fit(X, y_net, epochs=epochs or self.max_epochs)
 
     #: Parameters that shape the network: a continued fit (``warm_start``,
@@ -647,7 +663,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         ``reset=False`` (continued training) checks ``X`` against the fitted
         features and ``y`` against the fitted labels instead of setting them.
         """
-        for name, data in (("X", X), ("X_target", X_target)):
+        for name, data in (("X", X), ("X_target", X_target), ("y", y),
+                           ("sample_weight", sample_weight)):
             refuse_dask_array(data, name, (
                 f"{type(self).__name__} trains on in-memory rows: pass "
                 f"{name}.compute() (a numpy memmap or a sparse matrix also works for "

@@ -23,7 +23,11 @@ pickles, and predicts in a process without any process group.
 This module is the only one that talks to ``torch.distributed``.
 """
 import os
+import warnings
+import zlib
 
+import numpy as np
+import scipy.sparse as sp
 import torch
 import torch.distributed as dist
 
@@ -31,10 +35,15 @@ __all__ = [
     "ProcessLayout",
     "SINGLE_PROCESS",
     "average_batch_records",
+    "broadcast_buffers",
     "broadcast_from_first",
+    "check_device_matches_backend",
     "check_same_on_every_rank",
+    "continue_from_first",
+    "fingerprint",
     "process_layout",
     "rank_device",
+    "share_totals",
     "wrap_data_parallel",
 ]
 
@@ -79,6 +88,14 @@ def process_layout(distributed="auto"):
             "Launch the script with torchrun (e.g. torchrun --nproc_per_node 2 "
             "train.py) and call torch.distributed.init_process_group() before fit, "
             "or use distributed='auto' to train in one process when there is none.")
+    launched = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed == "auto" and launched and not initialised:
+        warnings.warn(
+            f"This process was launched as one of {os.environ['WORLD_SIZE']} (WORLD_SIZE), "
+            "but no torch.distributed process group is initialised, so each process fits "
+            "its own model. Call torch.distributed.init_process_group() before fit to "
+            "train one model data-parallel, or pass distributed=False to silence this.",
+            UserWarning, stacklevel=4)
     if distributed is False or not initialised:
         return SINGLE_PROCESS
     return ProcessLayout(dist.get_rank(), dist.get_world_size())
@@ -129,6 +146,30 @@ def check_same_on_every_rank(**facts):
             "pass distributed=False.")
 
 
+def fingerprint(data, max_rows=512):
+    """A checksum of up to ``max_rows`` evenly spaced rows of ``data`` (an
+    array, a sparse matrix or a tensor): cheap, and it tells apart ranks
+    that were given different rows."""
+    n_rows = data.shape[0]
+    rows = np.unique(np.linspace(0, n_rows - 1, min(n_rows, max_rows)).astype(np.int64))
+    sample = data[rows] if n_rows else data
+    if sp.issparse(sample):
+        sample = sample.toarray()
+    elif isinstance(sample, torch.Tensor):
+        sample = sample.cpu().numpy()
+    return zlib.crc32(np.ascontiguousarray(sample).tobytes())
+
+
+def continue_from_first(net):
+    """Rank 0's optimizer state and batch order for a continued fit."""
+    state = broadcast_from_first({"optimizer": net.optimizer_.state_dict(),
+                                  "batch_order": net.batch_generator_state_,
+                                  "steps": net.train_steps_done_})
+    net.optimizer_.load_state_dict(state["optimizer"])
+    net.batch_generator_state_ = state["batch_order"]
+    net.train_steps_done_ = state["steps"]
+
+
 def broadcast_from_first(value):
     """``value`` as rank 0 has it (a picklable object), on every rank."""
     box = [value]
@@ -149,14 +190,33 @@ def wrap_data_parallel(module, device, find_unused_parameters=False):
         module, device_ids=device_ids, find_unused_parameters=find_unused_parameters)
 
 
+def share_totals(weights, layout):
+    """``(label weight, rows)`` of the whole batch over ``world_size``: what a
+    rank divides its share's summed losses by, so that DDP's average of the
+    ranks' gradients is the gradient of the whole batch's weighted mean,
+    however unevenly weights and rows fall on the ranks. One all-reduce of
+    two numbers per step."""
+    totals = torch.stack([weights.sum(), torch.tensor(float(len(weights)),
+                                                      device=weights.device)])
+    dist.all_reduce(totals)
+    return totals[0] / layout.world_size, totals[1] / layout.world_size
+
+
+def broadcast_buffers(module):
+    """Rank 0's buffers (BatchNorm running statistics) on every rank."""
+    for buffer in module.buffers():
+        dist.broadcast(buffer.data, src=0)
+
+
 def average_batch_records(batches, keys, size_key="train_batch_size", total_size=True):
     """Average the per-batch values ``keys`` of one epoch over the ranks, in place.
 
     ``batches`` is skorch's ``history[-1]["batches"]``; every rank has the
-    same number of training batches. Each value is weighted by the rank's
-    rows in the batch (``size_key``), which becomes the total over ranks
-    when ``total_size`` (training: the ranks share each batch; validation
-    runs the same rows on every rank, so its size stays).
+    same number of training batches. Training losses are each rank's share
+    divided by the whole batch's totals (:func:`share_totals`), so their
+    plain mean over ranks is the whole batch's loss. The rows (``size_key``)
+    become the total over ranks when ``total_size`` (training: the ranks
+    share each batch; validation runs the same rows on every rank).
     """
     rows = [batch for batch in batches if size_key in batch]
     if not rows:
@@ -165,13 +225,13 @@ def average_batch_records(batches, keys, size_key="train_batch_size", total_size
     sizes = torch.tensor([float(batch[size_key]) for batch in rows], dtype=torch.float64)
     values = torch.tensor([[float(batch[key]) for key in present] for batch in rows],
                           dtype=torch.float64).reshape(len(rows), len(present))
-    packed = torch.cat([values * sizes[:, None], sizes[:, None]], dim=1)
+    packed = torch.cat([values, sizes[:, None]], dim=1)
     if dist.get_backend() == "nccl":
         packed = packed.cuda()
     dist.all_reduce(packed)
     packed = packed.cpu()
     totals = packed[:, -1]
-    means = packed[:, :-1] / totals[:, None]
+    means = packed[:, :-1] / dist.get_world_size()
     for batch, mean, total in zip(rows, means.tolist(), totals.tolist()):
         batch.update(zip(present, mean))
         if total_size:

@@ -46,16 +46,23 @@ class DANNLoss(torch.nn.Module):
         correct = (label_output.argmax(dim=1) == y_true[:, LABEL].long()).float()
         return (correct * labeled).sum() / labeled.sum().clamp(min=1.0)
 
-    def forward(self, y_pred, y_true):
+    def forward(self, y_pred, y_true, totals=None):
+        """``totals``: ``(label weight, rows)`` to divide by instead of this
+        batch's own (a data-parallel rank's share is divided by the whole
+        batch's, so that the averaged gradient is the whole batch's)."""
         # Losses in float32 even when the network ran in bfloat16.
         label_output, domain_logits = y_pred[0].float(), y_pred[1].float()
         weights = y_true[:, WEIGHT].float()
         per_row = self.per_row_label_loss(label_output, y_true[:, LABEL])
-        total = weights.sum()
+        total, rows = (weights.sum(), None) if totals is None else totals
         label_loss = (per_row * weights).sum() / torch.where(total > 0, total,
                                                              torch.ones_like(total))
-        domain_loss = F.binary_cross_entropy_with_logits(
-            domain_logits, y_true[:, DOMAIN].to(domain_logits.dtype))
+        domain_target = y_true[:, DOMAIN].to(domain_logits.dtype)
+        if rows is None:
+            domain_loss = F.binary_cross_entropy_with_logits(domain_logits, domain_target)
+        else:
+            domain_loss = F.binary_cross_entropy_with_logits(
+                domain_logits, domain_target, reduction="sum") / rows
         return label_loss, domain_loss
 
 
@@ -273,9 +280,13 @@ class DANNNet(NeuralNet):
                 total_size=False)
 
     def on_train_end(self, net, **kwargs):
-        """skorch hook: let go of the training iterator and the DDP wrapper."""
+        """skorch hook: let go of the training iterator and the DDP wrapper; a
+        data-parallel fit ends with rank 0's buffers (BatchNorm statistics,
+        which each rank updated on its own share) on every rank."""
         self._train_iterator = None  # it holds the training data: never pickle it
         self._data_parallel = None
+        if self._layout.parallel:
+            data_parallel.broadcast_buffers(self.module_)
 
     def release_training_data(self):
         """Drop what holds training rows once a fit is over (also one that
@@ -307,7 +318,9 @@ class DANNNet(NeuralNet):
     # -- the loss ------------------------------------------------------------
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)
-        label_loss, domain_loss = self.criterion_(y_pred, y_true)
+        totals = (data_parallel.share_totals(y_true[:, WEIGHT].float(), self._layout)
+                  if training and self._layout.parallel else None)
+        label_loss, domain_loss = self.criterion_(y_pred, y_true, totals)
         if not self.adapting_:
             # No target rows: a plain classifier; the domain head is idle.
             loss = label_loss

@@ -180,9 +180,20 @@ def test_dask_arrays_given_to_training_or_prediction_say_what_to_do(packed):
     # the recipe in that message works
     blockwise = lazy.map_blocks(model.predict, drop_axis=1, dtype=model.classes_.dtype)
     np.testing.assert_array_equal(blockwise.compute(), model.predict(X))
+    with pytest.raises(TypeError, match="y is a Dask array"):
+        DANNClassifier(**QUICK).fit(X, da.from_array(y, chunks=50))
+    with pytest.raises(TypeError, match="sample_weight is a Dask array"):
+        DANNClassifier(**QUICK).fit(X, y, sample_weight=da.ones(len(y), chunks=50))
     images = da.zeros((4, 8, 8, 3), dtype=np.uint8)
     with pytest.raises(TypeError, match=r"fit on a numpy sample"):
         CNNFeatures(_backbone()).fit(images)
+    # row blocks of unknown size (boolean indexing): say what to call
+    features = CNNFeatures(_backbone()).fit(np.zeros((4, 8, 8, 3), dtype=np.uint8))
+    masked = images[da.from_array(np.array([True, False, True, True]), chunks=2)]
+    with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
+        features.transform(masked)
+    masked.compute_chunk_sizes()
+    assert features.transform(masked).compute().shape == (3, features.n_features_out_)
 
 
 def test_importing_sk_dann_does_not_import_dask():

@@ -101,6 +101,7 @@ def test_two_cpu_processes_fit_like_one(tmp_path):
 BAD_USE = textwrap.dedent("""
     import pickle, sys
     import numpy as np
+    import torch
     import torch.distributed as dist
     from sk_dann import DANNClassifier
     from sk_dann.datasets import make_domain_moons
@@ -116,6 +117,26 @@ BAD_USE = textwrap.dedent("""
         DANNClassifier(max_epochs=1).fit(X[: 60 - 5 * rank], y[: 60 - 5 * rank], X_target=Xt)
     except ValueError as error:
         print(f"rank {rank} shapes: {error}")
+    try:  # one rank with another momentum
+        DANNClassifier(max_epochs=1, momentum=0.9 - 0.4 * rank).fit(X, y, X_target=Xt)
+    except ValueError as error:
+        print(f"rank {rank} momentum: {error}")
+    # Uneven shares (batch 7: 2 + 1 rows per domain) and unequal weights: the
+    # same model as one process fitting the whole batches.
+    weights = np.random.default_rng(0).uniform(0.2, 2.0, len(y))
+    uneven = dict(max_epochs=3, batch_size=7, class_weight="balanced", random_state=0)
+    shared = DANNClassifier(**uneven).fit(X, y, X_target=Xt, sample_weight=weights)
+    alone = DANNClassifier(distributed=False, **uneven).fit(X, y, X_target=Xt,
+                                                             sample_weight=weights)
+    gap = max(float((a - b).abs().max()) for a, b in zip(
+        shared.net_.module_.state_dict().values(), alone.net_.module_.state_dict().values()))
+    print(f"rank {rank} gap to one process: {gap:.3g}")
+    # BatchNorm statistics, updated by each rank on its share, end as rank 0's
+    norm = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU())
+    batch_norm = DANNClassifier(feature_extractor=norm, max_epochs=2, random_state=0)
+    batch_norm.fit(X, y, X_target=Xt)
+    with open(sys.argv[1] + f"/norm{rank}.pkl", "wb") as handle:
+        pickle.dump(batch_norm, handle)
     # no target rows: the idle domain head gets no gradient (DDP must allow it)
     source_only = DANNClassifier(max_epochs=2, lambda_max=0, random_state=0).fit(X, y)
     print(f"rank {rank} source-only epochs {source_only.n_iter_}")
@@ -139,7 +160,15 @@ def test_bad_use_under_torchrun_gets_clear_errors_on_every_rank(tmp_path):
         assert f"rank {rank} partial_fit: partial_fit trains in one process" in out
         assert f"rank {rank} shapes: Data-parallel fit: the ranks" in out
         assert f"rank {rank} source-only epochs 2" in out
+        assert f"rank {rank} momentum: Data-parallel fit" in out
+        gap = float(out.split(f"rank {rank} gap to one process: ")[1].split()[0])
+        assert gap < 1e-5, gap  # it was 1e-3 before shares were divided by the batch's totals
     assert "data_shape" in out and "(120, 2)" in out and "(115, 2)" in out
+    assert "momentum='0.9'" in out and "momentum='0.5'" in out
+    norms = [pickle.load(open(tmp_path / f"norm{r}.pkl", "rb")).net_.module_.state_dict()
+             for r in (0, 1)]
+    assert any("running_mean" in name for name in norms[0])
+    assert all(torch.equal(norms[0][name], norms[1][name]) for name in norms[0])
     # verbose=1 prints the epoch table once (rank 0), not once per rank
     assert out.count("train_loss") == 1
 
