@@ -5,11 +5,14 @@ For every ordered pair of a suite: target accuracy of source-only
 tune), mean and spread over seeds, fit time, time per epoch and peak memory
 (growth of the process's peak RSS during the fit). Optionally the same
 pairs with skada's DANN side by side (same data, architecture, epochs, batch
-size), and bfloat16.
+size), ADAPT's (TensorFlow; ``--compare-adapt``, and ``--compare-adapt-xla``
+with the step compiled by XLA), and bfloat16. Time ratios are of median
+epoch times: the work per epoch is the same for every library.
 
     python benchmarks/suite.py office_googlenet --data-dir ../shared/data
     python benchmarks/suite.py amazon --seeds 0 1 2
     python benchmarks/suite.py scale --epochs 5 --compare-skada --precision bfloat16
+    python benchmarks/suite.py scale --epochs 5 --compare-skada --compare-adapt --compare-adapt-xla
 
 Suites: office_googlenet (6 pairs, 1024-d), office_surf (12 pairs, 800-d),
 amazon (12 pairs, 5000-d, JMLR protocol: source train labeled, target train
@@ -291,7 +294,7 @@ def run(suite, data_dir, seeds, precision, compare_skada, epochs, only_pairs=Non
 
 def summarise(rows):
     """Markdown: per pair, accuracy mean +- std of each model, the DANN gain,
-    median fit and epoch time; for skada runs, the time ratio."""
+    median fit and epoch time; with other libraries, their epoch-time ratio."""
     pairs = list(dict.fromkeys(r["pair"] for r in rows))
     libraries = list(dict.fromkeys(r["library"] for r in rows))
     head = ["pair"]
