@@ -18,6 +18,13 @@ def test_readme_quickstart_runs(capsys):
     assert 0.8 < accuracy <= 1.0
 
 
+def test_readme_shows_the_main_jobs_table():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"it prints, in [^:]*:\n\n```\n(.*?)```", readme, re.S).group(1)
+    assert len(re.findall(r"^[ADW]->[ADW] +0\.\d{3} +[01]\.\d{3} ", block, re.M)) == 6
+    assert re.search(r"^mean +0\.\d{3} +0\.\d{3} ", block, re.M)
+
+
 def test_readme_test_command_is_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme
