@@ -36,8 +36,8 @@ from .batching import DOMAIN, LABEL, WEIGHT, training_targets
 from . import distributed
 from .net import DANNNet
 from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_submodule
-from .runtime import (KEEP_TORCH_SETTING, fused_step_supported, resolve_device,
-                      resolve_n_threads, torch_threads)
+from .runtime import (KEEP_TORCH_SETTING, fixed_n_threads, fused_step_supported,
+                      resolve_device, resolve_n_threads, torch_threads)
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
 
 __all__ = [
@@ -873,11 +873,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = self._validate_X(X)
         # A fixed n_threads holds for inference too: a thread count changes
         # the last bits of float sums, and fixed means repeatable anywhere
-        # (a Dask worker scores as the sequential run does). The automatic
-        # count is not re-read here: that costs a few ms per call.
-        fixed = self.n_threads if isinstance(self.n_threads, numbers.Integral) and (
-            self.n_threads > 0) else None
-        with torch_threads(fixed):
+        # (a Dask worker scores as the sequential run does).
+        with torch_threads(fixed_n_threads(self.n_threads)):
             return self.net_.evaluate(X, head)
 
     def transform(self, X):

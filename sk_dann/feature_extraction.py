@@ -185,23 +185,23 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         """
         check_is_fitted(self)
         if is_dask_array(X):
-            if tuple(X.shape[1:]) != self.input_shape_:
-                raise ValueError(f"X has images of shape {tuple(X.shape[1:])}, but "
-                                 f"CNNFeatures was fitted on {self.input_shape_}.")
-            # Lazily, one task per block of rows: a cluster extracts in parallel.
-            return map_row_blocks(X, self._transform_block, self.n_features_out_,
+            self._check_image_shape(X)
+            # Lazily, one task per block of rows (each never printing): a
+            # cluster extracts in parallel.
+            return map_row_blocks(X, self._transform_images, self.n_features_out_,
                                   row_multiple=self.batch_size)
+        return self._transform_images(X, progress=self.verbose > 0)
+
+    def _transform_images(self, X, progress=False):
+        """Features of in-memory images (all of them, or one Dask block)."""
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.uint8], allow_nd=True)
+        self._check_image_shape(X)
+        return self._features(X, progress=progress)
+
+    def _check_image_shape(self, X):
         if tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(f"X has images of shape {tuple(X.shape[1:])}, but CNNFeatures "
                              f"was fitted on {self.input_shape_}.")
-        return self._features(X, progress=self.verbose > 0)
-
-    def _transform_block(self, block):
-        """One Dask block of images (numpy) -> its features, never printing."""
-        X = validate_data(self, block, reset=False, dtype=[np.float32, np.uint8],
-                          allow_nd=True)
-        return self._features(X, progress=False)
 
     @property
     def _n_features_out(self):

@@ -22,6 +22,7 @@ import functools
 import math
 import os
 import time
+from numbers import Integral
 
 import torch
 
@@ -31,6 +32,7 @@ __all__ = [
     "autocast",
     "available_devices",
     "busy_cpus",
+    "fixed_n_threads",
     "fused_step_supported",
     "infer_in_batches",
     "resolve_device",
@@ -163,6 +165,15 @@ def busy_cpus(samples=5, interval=0.002):
     return max(0, min(counts))
 
 
+def fixed_n_threads(n_threads):
+    """The count a fixed ``n_threads`` (a positive int) sets; ``None`` for the
+    automatic count (``None``) and for ``-1`` (torch's setting). Inference
+    uses only this: reading the load costs a few ms per call."""
+    if isinstance(n_threads, Integral) and not isinstance(n_threads, bool) and n_threads > 0:
+        return int(n_threads)
+    return None
+
+
 def resolve_n_threads(n_threads):
     """The thread count a fit uses; ``None`` for "leave torch's setting".
 
@@ -171,10 +182,8 @@ def resolve_n_threads(n_threads):
     ``OMP_NUM_THREADS`` and ``torch.set_num_threads`` still cap it). A
     positive int is used as given; ``-1`` keeps torch's setting.
     """
-    if n_threads == KEEP_TORCH_SETTING:
-        return None
-    if n_threads is not None:
-        return int(n_threads)
+    if n_threads == KEEP_TORCH_SETTING or n_threads is not None:
+        return fixed_n_threads(n_threads)
     idle = usable_cpus() - busy_cpus()
     return max(1, min(torch.get_num_threads(), idle))
 
