@@ -5,6 +5,7 @@
 ``ATTRIBUTES_DOC`` are the shared halves of their numpydoc.
 """
 import copy
+import inspect
 import numbers
 import re
 import warnings
@@ -188,6 +189,16 @@ default="channel"
         one process. Only rank 0 prints; every rank ends with the same
         weights and an ordinary fitted estimator. See "Beyond one machine"
         in the documentation.
+    compile : bool or dict, default=False
+        Train through ``torch.compile``: the forward pass and the loss of
+        each training step (and so their backward pass) run as compiled
+        graphs. A dict is passed to ``torch.compile`` as keyword arguments
+        (``{"mode": "max-autotune"}``). The first step of each fit traces
+        and compiles (seconds to a minute; ``compile_time_``); inference and
+        the fitted model stay as without it. On a CPU it needs a C++
+        compiler, and for the default MLP on precomputed features it is no
+        faster than eager execution, whose steps are mostly matrix products
+        (``docs/benchmarks.md``).
 """
 
 ATTRIBUTES_DOC = """    n_features_in_ : int
@@ -213,6 +224,10 @@ ATTRIBUTES_DOC = """    n_features_in_ : int
         Epochs trained so far (``len(history_)``).
     world_size_ : int
         Processes the last fit was shared by (1 unless data-parallel).
+    compile_time_ : float or None
+        With ``compile``, the wall seconds of the last fit's first training
+        step, where ``torch.compile`` traces and compiles (it is also in
+        that epoch's ``dur``); ``None`` without.
 """
 
 
@@ -257,6 +272,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "tol": [NUMBER_AT_LEAST_ZERO],
         "callbacks": [list, None],
         "distributed": [StrOptions({"auto"}), "boolean"],
+        "compile": ["boolean", dict],
     }
 
     def __init__(self, *, feature_extractor=None, hidden_layer_sizes=(256,),
@@ -269,7 +285,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                  n_threads=None, precision="float32", random_state=None, verbose=0,
                  on_divergence="raise", warm_start=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, callbacks=None,
-                 distributed="auto"):
+                 distributed="auto", compile=False):
         self.feature_extractor = feature_extractor
         self.hidden_layer_sizes = hidden_layer_sizes
         self.domain_hidden_layer_sizes = domain_hidden_layer_sizes
@@ -301,6 +317,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.tol = tol
         self.callbacks = callbacks
         self.distributed = distributed
+        self.compile = compile
 
     # -- fit -------------------------------------------------------------------
     def fit(self, X, y, X_target=None, sample_domain=None, sample_weight=None):
@@ -391,6 +408,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 self.net_.release_training_data()
                 self.net_.distributed = False  # the fitted net is an ordinary one
         self.world_size_ = layout.world_size
+        self.compile_time_ = self.net_.compile_time_
         self.history_ = self.net_.history
         early = dict(self.net_.callbacks_).get("early_stopping")
         self.best_epoch_ = getattr(early, "best_epoch_", None)
@@ -599,6 +617,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             precision=self.precision,
             verbose=verbose,
             distributed=layout.parallel,
+            compile=bool(self.compile),
+            **{f"compile__{name}": value
+               for name, value in (self.compile if isinstance(self.compile, dict)
+                                   else {}).items()},
             callbacks=[
                 *progress_bar,
                 ("reversal", ReversalScheduler(self.lambda_max, self._lambda_schedule)),
@@ -629,6 +651,14 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                              f"one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer class.")
         if self.domain_input_layer is not None:
             self._check_domain_input_layer()
+        if isinstance(self.compile, dict):
+            known = set(inspect.signature(torch.compile).parameters) - {"model"}
+            unknown = sorted(set(self.compile) - known)
+            if unknown:
+                raise ValueError(
+                    f"compile={self.compile!r}: {unknown} are not arguments of "
+                    f"torch.compile, which takes {sorted(known)}. Pass True for its "
+                    "defaults.")
         for item in self.callbacks or []:
             if not isinstance(_callback_of(item), Callback) or (
                     isinstance(item, tuple) and not isinstance(item[0], str)):

@@ -35,7 +35,7 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
                  random_state=None, verbose=0, on_divergence="raise", warm_start=False,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
                  tol=1e-4, callbacks=None,
-                 distributed="auto"):
+                 distributed="auto", compile=False):
         self.class_weight = class_weight
         shared = dict(locals())
         for name in ("self", "class_weight", "__class__"):

@@ -183,8 +183,13 @@ def wrap_data_parallel(module, device, find_unused_parameters=False):
     """
     device = torch.device(device)
     device_ids = [device] if device.type == "cuda" else None
+    # broadcast_buffers=False: no collective per forward pass for buffers.
+    # Every rank sets the same reversal strength itself, and BatchNorm's
+    # running statistics (used only in eval mode) are made rank 0's when the
+    # fit ends (broadcast_buffers below).
     return torch.nn.parallel.DistributedDataParallel(
-        module, device_ids=device_ids, find_unused_parameters=find_unused_parameters)
+        module, device_ids=device_ids, find_unused_parameters=find_unused_parameters,
+        broadcast_buffers=False)
 
 
 def share_totals(weights, layout):

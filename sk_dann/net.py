@@ -5,6 +5,8 @@ rows, domain loss on all rows), the iterators (balanced source/target batches)
 and the bookkeeping of training progress that the schedules read. skorch's
 loop, callbacks, history and persistence are kept as they are.
 """
+import time
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -125,6 +127,14 @@ class DANNNet(NeuralNet):
         training step, dropped when training ends), each rank takes its share
         of every batch, and the per-batch history values are averaged over
         the ranks at the end of each epoch.
+    compile : bool, default=False
+        skorch's parameter, applied to the training step only: training
+        forward passes and the loss (and, through them, the backward pass)
+        run through ``torch.compile`` (options as skorch's
+        ``compile__<name>``, e.g. ``compile__mode``), while ``module_`` stays
+        the plain module (it pickles, keeps its ``state_dict`` keys, and
+        inference runs eagerly). The first training step of a fit traces and
+        compiles; its wall time is :attr:`compile_time_`.
     """
 
     def __init__(self, module, criterion=DANNLoss, *args,
@@ -146,10 +156,52 @@ class DANNNet(NeuralNet):
 
     def infer(self, x, **fit_params):
         with self.autocast():
-            if self.distributed and self.module_.training and torch.is_grad_enabled():
-                return self._data_parallel_module()(to_tensor(x, device=self.device),
-                                                    **fit_params)
+            if self.module_.training and torch.is_grad_enabled():
+                return self._training_module()(to_tensor(x, device=self.device),
+                                               **fit_params)
             return super().infer(x, **fit_params)
+
+    def _training_module(self):
+        """What training forward passes go through: the module, its DDP
+        wrapper in a data-parallel fit, compiled with ``compile=True``."""
+        module = self._data_parallel_module() if self.distributed else self.module_
+        return self._compiled(module) if self.compile else module
+
+    def _compiled(self, function):
+        """``torch.compile(function)``, made once per training run."""
+        compiled = self._compiled_functions.get(id(function))
+        if compiled is None or compiled[0] is not function:
+            compiled = (function, torch.compile(function, **self.get_params_for("compile")))
+            self._compiled_functions[id(function)] = compiled
+        return compiled[1]
+
+    def torch_compile(self, module, name):
+        """skorch's hook, which would replace ``module_`` by its compiled
+        form: here a no-op, because :meth:`infer` and :meth:`get_loss` compile
+        the training step and ``module_`` stays the plain module."""
+        return module
+
+    def train_step(self, batch, **fit_params):
+        """skorch's step; with ``compile=True`` the fit's first step, where
+        ``torch.compile`` traces and compiles, is timed (:attr:`compile_time_`)."""
+        if not self.compile or self.compile_time_ is not None:
+            return super().train_step(batch, **fit_params)
+        start = time.perf_counter()
+        try:
+            step = super().train_step(batch, **fit_params)
+        except Exception as error:
+            if not type(error).__module__.startswith(("torch._dynamo", "torch._inductor")):
+                raise
+            first_line = (str(error).splitlines() or [""])[0]
+            raise RuntimeError(
+                f"compile=True: torch.compile could not compile the training step "
+                f"({type(error).__name__}: {first_line}). On a CPU, torch.compile needs a "
+                "C++ compiler (gcc or clang) on the PATH. Set compile=False to train "
+                "without it.") from error
+        if torch.device(self.device).type == "cuda":
+            torch.cuda.synchronize()  # the compiled kernels ran asynchronously
+        self.compile_time_ = time.perf_counter() - start
+        return step
 
     def _data_parallel_module(self):
         """The DDP wrapper of ``module_`` for this training run (made once;
@@ -210,6 +262,8 @@ class DANNNet(NeuralNet):
         self.adapting_ = True
         self._layout = data_parallel.SINGLE_PROCESS
         self._data_parallel = None
+        self._compiled_functions = {}
+        self.compile_time_ = None
         return super().initialize()
 
     def get_dataset(self, X, y=None):
@@ -265,6 +319,8 @@ class DANNNet(NeuralNet):
         self._layout = (data_parallel.process_layout(True) if self.distributed
                         else data_parallel.SINGLE_PROCESS)
         self._data_parallel = None
+        self._compiled_functions = {}
+        self.compile_time_ = None
 
     def on_epoch_end(self, net, **kwargs):
         """skorch hook: remember where the batch order is; in a data-parallel
@@ -285,6 +341,7 @@ class DANNNet(NeuralNet):
         which each rank updated on its own share) on every rank."""
         self._train_iterator = None  # it holds the training data: never pickle it
         self._data_parallel = None
+        self._compiled_functions = {}
         if self._layout.parallel:
             data_parallel.broadcast_buffers(self.module_)
 
@@ -293,6 +350,7 @@ class DANNNet(NeuralNet):
         raised): the training iterator and a predefined validation split."""
         self._train_iterator = None
         self._data_parallel = None
+        self._compiled_functions = {}
         self.train_split = None
 
     def __getstate__(self):
@@ -301,6 +359,7 @@ class DANNNet(NeuralNet):
         state = super().__getstate__()
         state.pop("_train_iterator", None)
         state["_data_parallel"] = None  # tied to a process group
+        state["_compiled_functions"] = {}  # compiled code does not pickle
         if callable(state.get("train_split")):
             state["train_split"] = None
         return state
@@ -320,7 +379,9 @@ class DANNNet(NeuralNet):
         y_true = to_tensor(y_true, device=self.device)
         totals = (data_parallel.share_totals(y_true[:, WEIGHT].float(), self._layout)
                   if training and self._layout.parallel else None)
-        label_loss, domain_loss = self.criterion_(y_pred, y_true, totals)
+        criterion = self._compiled(self.criterion_) if training and self.compile \
+            else self.criterion_
+        label_loss, domain_loss = criterion(y_pred, y_true, totals)
         if not self.adapting_:
             # No target rows: a plain classifier; the domain head is idle.
             loss = label_loss

@@ -140,6 +140,15 @@ BAD_USE = textwrap.dedent("""
     # no target rows: the idle domain head gets no gradient (DDP must allow it)
     source_only = DANNClassifier(max_epochs=2, lambda_max=0, random_state=0).fit(X, y)
     print(f"rank {rank} source-only epochs {source_only.n_iter_}")
+    # compile=True compiles the DDP wrapper; the lambda ramp compiles nothing again
+    same = dict(max_epochs=2, batch_size=16, lambda_max=1.0, random_state=0)
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        compiled = DANNClassifier(compile=True, **same).fit(X, y, X_target=Xt)
+    eager = DANNClassifier(**same).fit(X, y, X_target=Xt)
+    gap = max(float((a - b).abs().max()) for a, b in zip(
+        compiled.net_.module_.state_dict().values(), eager.net_.module_.state_dict().values()))
+    checksum = float(sum(v.double().sum() for v in compiled.net_.module_.state_dict().values()))
+    print(f"rank {rank} compiled gap: {gap:.3g} checksum {checksum:.12g}")
     # random_state=None: rank 0's seed is used on every rank
     model = DANNClassifier(max_epochs=3, verbose=1, random_state=None)
     model.fit(X, y, X_target=Xt)
@@ -163,6 +172,10 @@ def test_bad_use_under_torchrun_gets_clear_errors_on_every_rank(tmp_path):
         assert f"rank {rank} momentum: Data-parallel fit" in out
         gap = float(out.split(f"rank {rank} gap to one process: ")[1].split()[0])
         assert gap < 1e-5, gap  # it was 1e-3 before shares were divided by the batch's totals
+        compiled_gap = float(out.split(f"rank {rank} compiled gap: ")[1].split()[0])
+        assert compiled_gap < 1e-5, compiled_gap
+    checksums = {line.split("checksum ")[1] for line in out.splitlines() if "checksum" in line}
+    assert len(checksums) == 1, checksums  # the same compiled-trained weights on both ranks
     assert "data_shape" in out and "(120, 2)" in out and "(115, 2)" in out
     assert "momentum='0.9'" in out and "momentum='0.5'" in out
     norms = [pickle.load(open(tmp_path / f"norm{r}.pkl", "rb")).net_.module_.state_dict()

@@ -1,5 +1,7 @@
 """DANNNet: what the net owns (device, data placement, progress, the values
 the schedules set) and the history it keeps."""
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -114,3 +116,71 @@ def test_the_regression_loss_is_a_weighted_squared_error():
                                           weights=np.array([1.0, 1.0, 0.0])))
     label_loss, _ = DANNRegressionLoss()((out, torch.zeros(3)), y)
     assert label_loss.item() == pytest.approx((1 + 4) / 2)
+
+
+# -- compile=True: the training step through torch.compile ---------------------
+@pytest.fixture(scope="module")
+def eager_and_compiled():
+    from sk_dann import DANNClassifier
+    from sk_dann.datasets import make_domain_moons
+
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=200, random_state=0)
+    torch._dynamo.reset()
+    fits = {}
+    # A recompilation (the lambda ramp changes the reversal strength every
+    # step) would raise here.
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        for compile_ in (False, True):
+            fits[compile_] = DANNClassifier(
+                hidden_layer_sizes=(16,), domain_hidden_layer_sizes=(16,), max_epochs=4,
+                lambda_max=1.0, n_threads=1, random_state=0, compile=compile_,
+            ).fit(Xs, ys, X_target=Xt)
+    return fits, Xs, ys, Xt
+
+
+def test_a_compiled_fit_trains_the_same_model_and_times_its_compilation(eager_and_compiled):
+    fits, _, _, Xt = eager_and_compiled
+    eager, compiled = fits[False], fits[True]
+    np.testing.assert_allclose(compiled.predict_proba(Xt), eager.predict_proba(Xt), atol=1e-5)
+    np.testing.assert_array_equal(compiled.history_[:, "lambda"], eager.history_[:, "lambda"])
+    assert eager.compile_time_ is None
+    assert 0 < compiled.compile_time_ <= compiled.history_[0, "dur"]
+
+
+def test_a_compiled_fit_leaves_a_plain_module_that_pickles_and_continues(eager_and_compiled):
+    fits, Xs, ys, Xt = eager_and_compiled
+    compiled = fits[True]
+    assert type(compiled.net_.module_) is type(fits[False].net_.module_)
+    assert compiled.net_.module_.state_dict().keys() == fits[False].net_.module_.state_dict().keys()
+    loaded = pickle.loads(pickle.dumps(compiled))
+    np.testing.assert_array_equal(loaded.predict_proba(Xt), compiled.predict_proba(Xt))
+    loaded.partial_fit(Xs, ys, X_target=Xt)  # compiles again in the new process state
+    assert len(loaded.history_) == 5 and loaded.compile_time_ > 0
+
+
+@pytest.mark.parametrize("compile_, error", [({"mod": "default"}, "torch.compile"),
+                                              ("yes", "compile")])
+def test_compile_options_are_checked_before_training(compile_, error):
+    from sk_dann import DANNClassifier
+
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match=error):
+        DANNClassifier(compile=compile_, max_epochs=1).fit(X, np.arange(20) % 2, X_target=X)
+
+
+def test_a_failed_compilation_says_what_to_do(monkeypatch):
+    from sk_dann import DANNClassifier
+
+    class BackendCompilerFailed(Exception):  # as torch._dynamo.exc raises it
+        __module__ = "torch._dynamo.exc"
+
+    def no_compiler(function, **options):
+        def compiled(*args, **kwargs):
+            raise BackendCompilerFailed("backend='inductor' raised: no C++ compiler found")
+        return compiled
+
+    monkeypatch.setattr(torch, "compile", no_compiler)
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    with pytest.raises(RuntimeError, match="compile=False") as raised:
+        DANNClassifier(compile=True, max_epochs=1).fit(X, np.arange(40) % 2, X_target=X)
+    assert "no C++ compiler found" in str(raised.value)
