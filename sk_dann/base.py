@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+#: torch.compile's modes, accepted as ``compile="<mode>"``.
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 PARAMETERS_DOC = """    feature_extractor : {"auto", "mlp", "mnist", "svhn"}, torch.nn.Module or None, \
 default=None
@@ -189,11 +191,13 @@ default="channel"
         one process. Only rank 0 prints; every rank ends with the same
         weights and an ordinary fitted estimator. See "Beyond one machine"
         in the documentation.
-    compile : bool or dict, default=False
+    compile : bool, str or dict, default=False
         Train through ``torch.compile``: the forward pass and the loss of
         each training step (and so their backward pass) run as compiled
-        graphs. A dict is passed to ``torch.compile`` as keyword arguments
-        (``{"mode": "max-autotune"}``). The first step of each fit traces
+        graphs. A string is ``torch.compile``'s ``mode`` (``"default"``,
+        ``"reduce-overhead"``, ``"max-autotune"``,
+        ``"max-autotune-no-cudagraphs"``); a dict is passed to it as keyword
+        arguments (``{"mode": "max-autotune", "dynamic": False}``). The first step of each fit traces
         and compiles (seconds to a minute; ``compile_time_``); inference and
         the fitted model stay as without it. On a CPU it needs a C++
         compiler, and for the default MLP on precomputed features it is no
@@ -272,7 +276,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "tol": [NUMBER_AT_LEAST_ZERO],
         "callbacks": [list, None],
         "distributed": [StrOptions({"auto"}), "boolean"],
-        "compile": ["boolean", dict],
+        "compile": ["boolean", StrOptions(set(COMPILE_MODES)), dict],
     }
 
     def __init__(self, *, feature_extractor=None, hidden_layer_sizes=(256,),
@@ -618,9 +622,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             verbose=verbose,
             distributed=layout.parallel,
             compile=bool(self.compile),
-            **{f"compile__{name}": value
-               for name, value in (self.compile if isinstance(self.compile, dict)
-                                   else {}).items()},
+            **{f"compile__{name}": value for name, value in self._compile_options().items()},
             callbacks=[
                 *progress_bar,
                 ("reversal", ReversalScheduler(self.lambda_max, self._lambda_schedule)),
@@ -633,6 +635,12 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             ],
             **optimizer_params,
         )
+
+    def _compile_options(self):
+        """The keyword arguments of ``torch.compile`` that ``compile`` gives."""
+        if isinstance(self.compile, str):
+            return {"mode": self.compile}
+        return self.compile if isinstance(self.compile, dict) else {}
 
     def _check_params(self):
         """The rule table, then what a table cannot say."""

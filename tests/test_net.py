@@ -1,5 +1,6 @@
 """DANNNet: what the net owns (device, data placement, progress, the values
 the schedules set) and the history it keeps."""
+import inspect
 import pickle
 
 import numpy as np
@@ -159,7 +160,7 @@ def test_a_compiled_fit_leaves_a_plain_module_that_pickles_and_continues(eager_a
 
 
 @pytest.mark.parametrize("compile_, error", [({"mod": "default"}, "torch.compile"),
-                                              ("yes", "compile")])
+                                              ("max_autotune", "max-autotune")])
 def test_compile_options_are_checked_before_training(compile_, error):
     from sk_dann import DANNClassifier
 
@@ -184,3 +185,38 @@ def test_a_failed_compilation_says_what_to_do(monkeypatch):
     with pytest.raises(RuntimeError, match="compile=False") as raised:
         DANNClassifier(compile=True, max_epochs=1).fit(X, np.arange(40) % 2, X_target=X)
     assert "no C++ compiler found" in str(raised.value)
+
+
+def test_compile_hands_its_mode_or_options_to_torch_compile(monkeypatch):
+    from sk_dann import DANNClassifier
+
+    received = []
+
+    real_compile = torch.compile
+
+    def recording_compile(model, **options):
+        received.append(options)
+        return model  # runs eagerly
+
+    recording_compile.__signature__ = inspect.signature(real_compile)  # what fit checks
+
+    monkeypatch.setattr(torch, "compile", recording_compile)
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    for compile_ in ("max-autotune-no-cudagraphs", {"dynamic": False}, True):
+        received.clear()
+        DANNClassifier(compile=compile_, max_epochs=1).fit(X, np.arange(40) % 2, X_target=X)
+        expected = ({"mode": compile_} if isinstance(compile_, str)
+                    else compile_ if isinstance(compile_, dict) else {})
+        assert received == [expected, expected]  # the module and the loss
+
+
+def test_a_source_only_continuation_leaves_the_idle_domain_head_alone():
+    from sk_dann import DANNClassifier
+    from sk_dann.datasets import make_domain_moons
+
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=100, random_state=0)
+    model = DANNClassifier(max_epochs=2, n_threads=1, random_state=0).fit(Xs, ys, X_target=Xt)
+    head = [p.detach().clone() for p in model.net_.module_.domain_head.parameters()]
+    model.partial_fit(Xs, ys)  # no target rows: the domain head gets no gradient
+    after = list(model.net_.module_.domain_head.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(head, after))
