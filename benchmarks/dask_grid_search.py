@@ -16,9 +16,9 @@ process) is the reference for the scores.
 Writes ``<out>/dask_grid_search.json`` and ``.md``.
 """
 import argparse
-import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +32,9 @@ from sk_dann import DANNClassifier, pack_domains
 from sk_dann.datasets import load_office_caltech
 from sk_dann.model_selection import (DomainStratifiedKFold, SoftNeighborhoodDensityScorer,
                                      SourceScorer)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import save_results  # noqa: E402
 
 GRID = {"dannclassifier__lambda_max": [0.0, 0.1, 0.3, 1.0],
         "dannclassifier__lr": [0.01, 0.003]}
@@ -98,13 +101,9 @@ def main(argv=None):
         lines.append(f"| {row['run']} | {row['wall_s']:.1f} | "
                      f"{row['speedup_vs_1_worker']:.2f}x | {row['identical']} |")
     table = "\n".join(lines)
-    print(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "dask_grid_search.md").write_text(table + "\n")
-    (out / "dask_grid_search.json").write_text(json.dumps(
-        {"rows": rows, "max_epochs": args.max_epochs, "grid": GRID,
-         "reference_scores": reference}, indent=1))
+    save_results(args.out, "dask_grid_search", table,
+                 {"rows": rows, "max_epochs": args.max_epochs, "grid": GRID,
+                  "reference_scores": reference})
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ the replay: ``default`` (what ``optimizer="sgd"`` gets), ``foreach`` or
 ``<out>/epoch_profile.json`` and ``.md``.
 """
 import argparse
-import json
 import platform
 import statistics
 import sys
@@ -29,6 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from suite import make_scale_data  # noqa: E402
+from _results import save_results  # noqa: E402
 
 from sk_dann import DANNClassifier  # noqa: E402
 from sk_dann.batching import take_rows  # noqa: E402
@@ -116,12 +116,7 @@ def main(argv=None):
         lines.append(f"| {row['batch_size']} | {row['epoch_s']:.2f} | " + " | ".join(
             f"{row[c]:.2f} ({100 * row[c] / row['epoch_s']:.0f}%)" for c in columns) + " |")
     table = "\n".join(lines)
-    print(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = f"epoch_profile_{args.optimizer_impl}"
-    (out / f"{name}.md").write_text(table + "\n")
-    (out / f"{name}.json").write_text(json.dumps(rows, indent=1))
+    save_results(args.out, f"epoch_profile_{args.optimizer_impl}", table, rows)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ variant's ratio to sk_dann. ``compile=True``'s first training step (where
 Writes ``<out>/step_floor_<batch>.json`` and ``.md``.
 """
 import argparse
-import json
 import platform
 import statistics
 import sys
@@ -40,6 +39,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).parent))
 from suite import fit_skada, make_scale_data  # noqa: E402
+from _results import save_results  # noqa: E402
 
 from sk_dann import DANNClassifier  # noqa: E402
 from sk_dann.reversal import reverse_gradient  # noqa: E402
@@ -188,14 +188,9 @@ def main(argv=None):
     if compile_s:
         lines += ["", compile_line(compile_s)]
     table = "\n".join(lines)
-    print(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = f"step_floor_{args.batch_size}"
-    (out / f"{name}.md").write_text(table + "\n")
-    (out / f"{name}.json").write_text(json.dumps(
-        {"batch_size": args.batch_size, "steps_per_epoch": n_steps, "epochs_s": epochs,
-         "compile_s": compile_s}, indent=1))
+    save_results(args.out, f"step_floor_{args.batch_size}", table,
+                 {"batch_size": args.batch_size, "steps_per_epoch": n_steps,
+                  "epochs_s": epochs, "compile_s": compile_s})
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ import torch.distributed as dist
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from suite import make_scale_data  # noqa: E402
+from _results import save_results  # noqa: E402
 
 from sk_dann import DANNClassifier  # noqa: E402
 
@@ -152,11 +153,7 @@ def main(argv=None):
             f"{row['all_reduce_s_per_epoch']:.2f} | {rest:.2f} | "
             f"{row['target_accuracy']:.3f} |")
     table = "\n".join(lines)
-    print(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "torchrun_scale.md").write_text(table + "\n")
-    (out / "torchrun_scale.json").write_text(json.dumps(rows, indent=1))
+    save_results(args.out, "torchrun_scale", table, rows)
 
 
 if __name__ == "__main__":
