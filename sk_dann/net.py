@@ -168,12 +168,13 @@ class DANNNet(NeuralNet):
         return self._compiled(module) if self.compile else module
 
     def _compiled(self, function):
-        """``torch.compile(function)``, made once per training run."""
+        """``torch.compile(function)``, made once per training run (the
+        compiled callable holds ``function``, so its id stays its own)."""
         compiled = self._compiled_functions.get(id(function))
-        if compiled is None or compiled[0] is not function:
-            compiled = (function, torch.compile(function, **self.get_params_for("compile")))
+        if compiled is None:
+            compiled = torch.compile(function, **self.get_params_for("compile"))
             self._compiled_functions[id(function)] = compiled
-        return compiled[1]
+        return compiled
 
     def torch_compile(self, module, name):
         """skorch's hook, which would replace ``module_`` by its compiled
@@ -261,8 +262,7 @@ class DANNNet(NeuralNet):
         self.batch_generator_state_ = None
         self.adapting_ = True
         self._layout = data_parallel.SINGLE_PROCESS
-        self._data_parallel = None
-        self._compiled_functions = {}
+        self._drop_training_wrappers()
         self.compile_time_ = None
         return super().initialize()
 
@@ -318,8 +318,7 @@ class DANNNet(NeuralNet):
         """skorch hook: where this process stands among the ranks."""
         self._layout = (data_parallel.process_layout(True) if self.distributed
                         else data_parallel.SINGLE_PROCESS)
-        self._data_parallel = None
-        self._compiled_functions = {}
+        self._drop_training_wrappers()
         self.compile_time_ = None
 
     def on_epoch_end(self, net, **kwargs):
@@ -340,17 +339,21 @@ class DANNNet(NeuralNet):
         data-parallel fit ends with rank 0's buffers (BatchNorm statistics,
         which each rank updated on its own share) on every rank."""
         self._train_iterator = None  # it holds the training data: never pickle it
-        self._data_parallel = None
-        self._compiled_functions = {}
+        self._drop_training_wrappers()
         if self._layout.parallel:
             data_parallel.broadcast_buffers(self.module_)
+
+    def _drop_training_wrappers(self):
+        """Forget what wraps ``module_`` for one training run: the DDP wrapper
+        (tied to a process group) and the compiled callables."""
+        self._data_parallel = None
+        self._compiled_functions = {}
 
     def release_training_data(self):
         """Drop what holds training rows once a fit is over (also one that
         raised): the training iterator and a predefined validation split."""
         self._train_iterator = None
-        self._data_parallel = None
-        self._compiled_functions = {}
+        self._drop_training_wrappers()
         self.train_split = None
 
     def __getstate__(self):
@@ -358,8 +361,8 @@ class DANNNet(NeuralNet):
         # validation split hold it (a fit that raised may have left them).
         state = super().__getstate__()
         state.pop("_train_iterator", None)
-        state["_data_parallel"] = None  # tied to a process group
-        state["_compiled_functions"] = {}  # compiled code does not pickle
+        # the DDP wrapper is tied to a process group; compiled code does not pickle
+        state.update(_data_parallel=None, _compiled_functions={})
         if callable(state.get("train_split")):
             state["train_split"] = None
         return state
