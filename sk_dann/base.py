@@ -197,9 +197,10 @@ default="channel"
         graphs. A string is ``torch.compile``'s ``mode`` (``"default"``,
         ``"reduce-overhead"``, ``"max-autotune"``,
         ``"max-autotune-no-cudagraphs"``); a dict is passed to it as keyword
-        arguments (``{"mode": "max-autotune", "dynamic": False}``). The first step of each fit traces
-        and compiles (seconds to a minute; ``compile_time_``); inference and
-        the fitted model stay as without it. On a CPU it needs a C++
+        arguments (``{"mode": "max-autotune", "dynamic": False}``; ``{}``
+        is ``True``). The first step of each fit traces and compiles (seconds
+        to a minute; ``compile_time_``); inference and the fitted model stay
+        as without it. On a CPU it needs a C++
         compiler, and for the default MLP on precomputed features it is no
         faster than eager execution, whose steps are mostly matrix products
         (``docs/benchmarks.md``).
@@ -591,6 +592,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         verbose = self.verbose if layout.prints else 0
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         optimizer_params = {"optimizer__weight_decay": self.weight_decay}
+        compile_options = self._compile_options()
         device_type = torch.device(self.device_).type
         if optimizer in OPTIMIZERS.values() and fused_step_supported(optimizer, device_type):
             # One kernel for all parameters: the step's share of a CPU epoch
@@ -621,8 +623,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             precision=self.precision,
             verbose=verbose,
             distributed=layout.parallel,
-            compile=bool(self.compile),
-            **{f"compile__{name}": value for name, value in self._compile_options().items()},
+            compile=compile_options is not None,
+            **{f"compile__{name}": value for name, value in (compile_options or {}).items()},
             callbacks=[
                 *progress_bar,
                 ("reversal", ReversalScheduler(self.lambda_max, self._lambda_schedule)),
@@ -637,10 +639,13 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         )
 
     def _compile_options(self):
-        """The keyword arguments of ``torch.compile`` that ``compile`` gives."""
+        """The keyword arguments of ``torch.compile`` that ``compile`` gives;
+        ``None`` without compiling (an empty dict compiles with the defaults)."""
         if isinstance(self.compile, str):
             return {"mode": self.compile}
-        return self.compile if isinstance(self.compile, dict) else {}
+        if isinstance(self.compile, dict):
+            return self.compile
+        return {} if self.compile else None
 
     def _check_params(self):
         """The rule table, then what a table cannot say."""

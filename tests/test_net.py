@@ -202,7 +202,7 @@ def test_compile_hands_its_mode_or_options_to_torch_compile(monkeypatch):
 
     monkeypatch.setattr(torch, "compile", recording_compile)
     X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
-    for compile_ in ("max-autotune-no-cudagraphs", {"dynamic": False}, True):
+    for compile_ in ("max-autotune-no-cudagraphs", {"dynamic": False}, {}, True):
         received.clear()
         DANNClassifier(compile=compile_, max_epochs=1).fit(X, np.arange(40) % 2, X_target=X)
         expected = ({"mode": compile_} if isinstance(compile_, str)
