@@ -11,6 +11,7 @@ from .exceptions import (
     DivergenceError,
     DivergenceWarning,
     InterruptedFitWarning,
+    ModelFileError,
     NoTargetDataWarning,
     PackedLabelsScoringWarning,
     SavedVersionWarning,
@@ -23,8 +24,10 @@ _LAZY = {
     "DANNRegressor": ".regressor",
     "GradientReversal": ".reversal",
     "ImageAugmentation": ".images",
+    "load_model": ".persistence",
     "pack_domains": ".domains",
     "reverse_gradient": ".reversal",
+    "save_model": ".persistence",
 }
 
 __all__ = [
@@ -37,11 +40,14 @@ __all__ = [
     "GradientReversal",
     "ImageAugmentation",
     "InterruptedFitWarning",
+    "ModelFileError",
     "NoTargetDataWarning",
     "PackedLabelsScoringWarning",
     "SavedVersionWarning",
+    "load_model",
     "pack_domains",
     "reverse_gradient",
+    "save_model",
 ]
 
 

@@ -507,6 +507,53 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 distributed.continue_from_first(self.net_)
             self.net_.partial_fit(X, y_net, epochs=epochs or self.max_epochs)
 
+    def _restore_net(self, module_state, optimizer_state, history, progress,
+                     batch_generator_state, reversal_lambda):
+        """Rebuild ``net_`` from the parameters and fitted attributes, around
+        saved weights (:func:`sk_dann.persistence.load_model`).
+
+        The network is built as ``fit`` builds it, from ``input_shape_`` and
+        the image options instead of the training rows, then the saved
+        ``module_state`` replaces every weight and buffer (image statistics
+        included). ``optimizer_state`` (``None``: a fresh optimizer),
+        ``history``, ``progress`` (the net's ``max_epochs``,
+        ``train_steps_done_``, ``batches_per_epoch_``) and the batch order's
+        generator state let a later ``partial_fit`` continue as it would have.
+        """
+        self._lambda_schedule = resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
+                                                 "lambda_schedule")
+        self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
+        self.device_ = resolve_device(self.device)
+        example = np.zeros((1, *self.input_shape_), dtype=np.float32)
+        module = build_dann_module(
+            _copy_module(self.feature_extractor), self._n_outputs(), torch.as_tensor(example),
+            hidden_layer_sizes=_layer_sizes(self.hidden_layer_sizes),
+            domain_hidden_layer_sizes=_layer_sizes(self.domain_hidden_layer_sizes),
+            activation=self.activation, dropout=self.dropout,
+            input_transform=self._image_input(example),
+            domain_input_layer=self.domain_input_layer)
+        try:
+            module.load_state_dict(module_state)
+        except RuntimeError as error:
+            detail = " ".join(str(error).split())[:400]
+            raise ValueError(
+                "The saved weights do not fit the network built from the saved parameters "
+                f"({detail}). A feature_extractor passed to load_model must be built "
+                "exactly as the one that was fitted (same layers and sizes).") from None
+        self._built_structure = self._structure()
+        self.net_ = self._build_net(module, self.seed_)
+        self.net_.initialize()
+        if optimizer_state is not None:
+            self.net_.optimizer_.load_state_dict(
+                {"state": optimizer_state,
+                 "param_groups": self.net_.optimizer_.state_dict()["param_groups"]})
+        self.net_.history = self.history_ = history
+        self.net_.max_epochs = progress["max_epochs"]
+        self.net_.train_steps_done_ = progress["train_steps_done_"]
+        self.net_.batches_per_epoch_ = progress["batches_per_epoch_"]
+        self.net_.batch_generator_state_ = batch_generator_state
+        self.net_.module_.reversal.lambda_ = reversal_lambda
+
     #: Parameters that shape the network: a continued fit (``warm_start``,
     #: ``partial_fit``) cannot change them, so it refuses to run if they did.
     _STRUCTURAL_PARAMS = ("feature_extractor", "hidden_layer_sizes",

@@ -25,6 +25,11 @@ class SavedVersionWarning(UserWarning):
     """A model is being loaded by a different sk_dann version than saved it."""
 
 
+class ModelFileError(ValueError):
+    """A model file that :func:`sk_dann.load_model` will not load: not an
+    sk_dann model (a pickle, say), damaged, truncated, or of a newer format."""
+
+
 class PackedLabelsScoringWarning(UserWarning):
     """A scikit-learn scorer compared predictions with packed ``y == -1`` rows."""
 
@@ -33,6 +38,7 @@ __all__ = [
     "DivergenceError",
     "DivergenceWarning",
     "InterruptedFitWarning",
+    "ModelFileError",
     "NoTargetDataWarning",
     "PackedLabelsScoringWarning",
     "SavedVersionWarning",

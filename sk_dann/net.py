@@ -26,6 +26,10 @@ __all__ = [
 ]
 
 
+# What a pickled net holds in place of ``module`` when it is ``module_``.
+_SAME_AS_MODULE_ = "<sk_dann: the module is module_>"
+
+
 class DANNLoss(torch.nn.Module):
     """Returns ``(label_loss, domain_loss)`` for one batch (classification).
 
@@ -365,7 +369,17 @@ class DANNNet(NeuralNet):
         state.update(_data_parallel=None, _compiled_functions={})
         if callable(state.get("train_split")):
             state["train_split"] = None
+        # skorch writes module_ (with the other device-bound attributes) into
+        # a buffer of its own, and the module parameter beside it: the same
+        # network twice. Keep one; __setstate__ makes them one object again.
+        if state.get("module") is self.__dict__.get("module_"):
+            state["module"] = _SAME_AS_MODULE_
         return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if isinstance(self.module, str) and self.module == _SAME_AS_MODULE_:
+            self.module = self.module_
 
     def training_progress(self):
         """Fraction ``p`` in [0, 1] of the planned optimisation steps done."""

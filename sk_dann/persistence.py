@@ -1,0 +1,637 @@
+"""Model files that are safe to share: :func:`save_model` and :func:`load_model`.
+
+A pickle runs code when it is loaded, so a pickled model from someone else
+can do anything the user can. This module writes a fitted
+:class:`~sk_dann.DANNClassifier`, :class:`~sk_dann.DANNRegressor`, or a
+scikit-learn ``Pipeline`` of common preprocessing steps ending in one of
+them, as data only: one `safetensors <https://huggingface.co/docs/safetensors>`_
+file whose tensors are the network's weights, the optimizer's state and the
+fitted arrays, and whose header carries the parameters and the other fitted
+attributes as JSON. Loading parses that JSON and those tensors, looks the
+classes up in fixed tables (:data:`SAFE_TRANSFORMERS`, :data:`ESTIMATORS`),
+rebuilds the network from the parameters and copies the weights in. No
+pickle is read, and nothing named in the file is imported or called.
+
+What a file cannot hold as data (a user's ``feature_extractor`` module, a
+callable schedule, an optimizer class, ``callbacks``) is recorded by name;
+:func:`load_model` then needs it passed back, as skorch needs the module
+class before ``load_params``.
+"""
+import hashlib
+import json
+import os
+import struct
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler,
+                                   StandardScaler)
+from skorch.history import History
+
+from ._version import __version__
+from .exceptions import ModelFileError, SavedVersionWarning
+from .images import ImageAugmentation
+
+__all__ = [
+    "ESTIMATORS",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "SAFE_TRANSFORMERS",
+    "is_model_file",
+    "load_model",
+    "save_model",
+]
+
+#: Written in every file's header; :func:`load_model` refuses other formats.
+FORMAT_NAME = "sk_dann.model"
+#: Raised when the layout of the file changes; files of a newer version are refused.
+FORMAT_VERSION = 1
+#: Preprocessing steps a file may hold: classes whose fitted state is a few
+#: arrays and numbers (rebuilt as ``cls(**params)`` plus those attributes).
+SAFE_TRANSFORMERS = {cls.__name__: cls for cls in (
+    StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler, Normalizer, PCA)}
+#: The DANN estimators a file may hold, by class name (filled on first use:
+#: importing them here would make ``import sk_dann`` pay for them).
+ESTIMATORS = {}
+
+# safetensors' first 8 bytes: the header's length, little-endian; a sane bound.
+_MAX_HEADER_BYTES = 100_000_000
+# Parameters that describe a training run's process, not the model: a file
+# records them as they were, but a user may give others at load.
+_NET_STATE = ("max_epochs", "train_steps_done_", "batches_per_epoch_")
+
+
+def _estimators():
+    if not ESTIMATORS:
+        from .classifier import DANNClassifier
+        from .regressor import DANNRegressor
+        ESTIMATORS.update(DANNClassifier=DANNClassifier, DANNRegressor=DANNRegressor)
+    return ESTIMATORS
+
+
+# -- values as JSON and tensors ------------------------------------------------
+class _Unsupported(TypeError):
+    """A value that the format cannot hold as data."""
+
+
+class _Encoder:
+    """Turns parameter and attribute values into JSON, moving arrays to tensors.
+
+    JSON objects are always tagged (one key saying what the value is), so a
+    list stays a list, a tuple a tuple, and a dict may have int keys
+    (``class_weight``). Numeric and boolean arrays become tensors named
+    ``<prefix><path>``; arrays of strings stay in the JSON with their dtype.
+    """
+
+    def __init__(self, tensors):
+        self.tensors = tensors
+
+    def encode(self, value, name):
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, (int, np.integer)):
+            return int(value)
+        if isinstance(value, (float, np.floating)):
+            return float(value)
+        if isinstance(value, tuple):
+            return {"tuple": [self.encode(v, f"{name}.{i}") for i, v in enumerate(value)]}
+        if isinstance(value, list):
+            return [self.encode(v, f"{name}.{i}") for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {"dict": [[self.encode(k, f"{name}.key{i}"), self.encode(v, f"{name}.{i}")]
+                             for i, (k, v) in enumerate(value.items())]}
+        if isinstance(value, torch.Tensor):
+            self.tensors[name] = value.detach().to("cpu").contiguous()
+            return {"tensor": name}
+        if isinstance(value, np.ndarray):
+            return self._array(value, name)
+        if isinstance(value, ImageAugmentation):
+            return {"ImageAugmentation": {
+                key: getattr(value, key) for key in
+                ("shift", "horizontal_flip", "brightness", "contrast", "noise_std")}}
+        raise _Unsupported(f"a {type(value).__module__}.{type(value).__qualname__}")
+
+    def _array(self, array, name):
+        if array.dtype.kind in "biuf":
+            self.tensors[name] = torch.from_numpy(
+                np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
+            return {"ndarray": name}
+        if array.dtype.kind in "US" or array.dtype == object:
+            values = array.ravel().tolist()
+            if array.dtype.kind == "S":
+                raise _Unsupported("an array of bytes")
+            for v in values:
+                if not (v is None or isinstance(v, (bool, int, float, str))):
+                    raise _Unsupported(f"an object array holding a {type(v).__name__}")
+            return {"array_values": values, "dtype": array.dtype.str,
+                    "shape": list(array.shape)}
+        raise _Unsupported(f"an array of dtype {array.dtype}")
+
+
+class _Decoder:
+    """The inverse of :class:`_Encoder`: tagged JSON and tensors back to values."""
+
+    def __init__(self, tensors):
+        self.tensors = tensors
+
+    def decode(self, value):
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, list):
+            return [self.decode(v) for v in value]
+        if not (isinstance(value, dict) and len(value) in (1, 3)):
+            raise ModelFileError(f"unreadable value {str(value)[:80]!r}")
+        tag = "array_values" if "array_values" in value else next(iter(value))
+        if tag == "tuple":
+            return tuple(self.decode(v) for v in _list(value[tag]))
+        if tag == "dict":
+            return {self.decode(k): self.decode(v) for k, v in _pairs(value[tag])}
+        if tag in ("tensor", "ndarray"):
+            tensor = self.tensors.get(value[tag])
+            if tensor is None:
+                raise ModelFileError(f"the tensor {value[tag]!r} is missing")
+            return tensor.clone() if tag == "tensor" else tensor.numpy().copy()
+        if tag == "array_values" and set(value) == {"array_values", "dtype", "shape"}:
+            dtype = np.dtype(value["dtype"])
+            if dtype.kind not in "U" and dtype != object:
+                raise ModelFileError(f"unexpected array dtype {value['dtype']!r}")
+            values = _list(value["array_values"])
+            for v in values:
+                if not (v is None or isinstance(v, (bool, int, float, str))):
+                    raise ModelFileError("an array holds a value that is not a scalar")
+            array = np.empty(len(values), dtype=dtype)
+            array[:] = values
+            return array.reshape(value["shape"])
+        if tag == "ImageAugmentation":
+            return ImageAugmentation(**_mapping(value[tag]))
+        raise ModelFileError(f"unknown kind of value {tag!r}")
+
+
+def _list(value):
+    if not isinstance(value, list):
+        raise ModelFileError(f"expected a list, found {type(value).__name__}")
+    return value
+
+
+def _pairs(value):
+    pairs = _list(value)
+    if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+        raise ModelFileError("a mapping is not a list of pairs")
+    return pairs
+
+
+def _mapping(value):
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ModelFileError(f"expected a mapping, found {type(value).__name__}")
+    return value
+
+
+def _plain_json(value):
+    """``json.dumps``'s ``default``: numpy scalars (a skorch history holds them)."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise _Unsupported(f"a {type(value).__name__} in the training history")
+
+
+# -- what a model is made of -------------------------------------------------------
+def _estimator_record(estimator, prefix, tensors):
+    """Parameters, fitted attributes and network state of a DANN estimator."""
+    encoder = _Encoder(tensors)
+    params, supplied = {}, {}
+    for name, value in estimator.get_params(deep=False).items():
+        try:
+            params[name] = encoder.encode(value, f"{prefix}param.{name}")
+        except _Unsupported as why:
+            supplied[name] = str(why)  # passed back to load_model
+    attributes = {}
+    for name, value in vars(estimator).items():
+        if not name.endswith("_") or name.startswith("_") or name in ("net_", "history_"):
+            continue
+        attributes[name] = _encode_attribute(encoder, value, f"{prefix}attr.{name}",
+                                             type(estimator).__name__, name)
+    net = estimator.net_
+    module_state = net.module_.state_dict()
+    for key, tensor in module_state.items():
+        tensors[f"{prefix}module.{key}"] = tensor.detach().to("cpu").contiguous()
+    try:
+        history = json.loads(json.dumps(list(net.history), default=_plain_json))
+    except _Unsupported as why:
+        raise ValueError(f"Cannot save this {type(estimator).__name__}: its history_ holds "
+                         f"{why}, which the safe format cannot store. Remove that entry "
+                         "(a callback of yours recorded it) or save with pickle.") from None
+    optimizer = net.optimizer_.state_dict()
+    return {
+        "class": type(estimator).__name__,
+        "params": params,
+        "supplied_at_load": supplied,
+        "attributes": attributes,
+        "n_features_out": getattr(estimator, "_n_features_out", None),
+        "module_keys": list(module_state),
+        "net": {
+            "max_epochs": net.max_epochs,
+            "train_steps_done_": net.train_steps_done_,
+            "batches_per_epoch_": net.batches_per_epoch_,
+            "batch_generator_state_": encoder.encode(net.batch_generator_state_,
+                                                     f"{prefix}batch_generator_state"),
+            "reversal_lambda": net.module_.reversal.lambda_,
+            "optimizer_class": type(net.optimizer_).__name__,
+            "optimizer_state": encoder.encode(optimizer["state"], f"{prefix}optimizer.state"),
+            "history": history,
+        },
+    }
+
+
+def _encode_attribute(encoder, value, name, owner, attribute):
+    try:
+        return encoder.encode(value, name)
+    except _Unsupported as why:
+        raise ValueError(
+            f"Cannot save this {owner}: its fitted attribute {attribute} is {why}, which "
+            "the safe format cannot store.") from None
+
+
+def _transformer_record(step, prefix, tensors):
+    """A preprocessing step from :data:`SAFE_TRANSFORMERS`: its parameters and
+    every attribute it set in ``fit`` (all data)."""
+    encoder = _Encoder(tensors)
+    owner = type(step).__name__
+    params = {}
+    for name, value in step.get_params(deep=False).items():
+        try:
+            params[name] = encoder.encode(value, f"{prefix}param.{name}")
+        except _Unsupported as why:
+            raise ValueError(f"Cannot save this {owner}: its parameter {name} is {why}; "
+                             "give it a number or None.") from None
+    attributes = {name: _encode_attribute(encoder, value, f"{prefix}attr.{name}", owner, name)
+                  for name, value in vars(step).items() if name not in params}
+    return {"class": owner, "params": params, "attributes": attributes}
+
+
+def _model_record(model, tensors):
+    estimators = _estimators()
+    if type(model).__name__ in estimators and isinstance(model, tuple(estimators.values())):
+        _check_fitted(model)
+        return {"kind": "estimator", "estimator": _estimator_record(model, "", tensors)}
+    if type(model) is not Pipeline:
+        raise TypeError(
+            f"save_model saves a fitted DANNClassifier, DANNRegressor, or a scikit-learn "
+            f"Pipeline ending in one; got a {type(model).__name__}.")
+    *transformers, (last_name, last) = model.steps
+    if not isinstance(last, tuple(estimators.values())):
+        raise TypeError(
+            f"save_model saves Pipelines that end in a DANNClassifier or DANNRegressor; "
+            f"this one ends in {type(last).__name__} (step {last_name!r}).")
+    _check_fitted(last)
+    steps = []
+    for index, (name, step) in enumerate(transformers):
+        if step is None or step == "passthrough":
+            steps.append({"name": name, "passthrough": True})
+            continue
+        if type(step).__name__ not in SAFE_TRANSFORMERS or type(step) is not SAFE_TRANSFORMERS[
+                type(step).__name__]:
+            raise ValueError(
+                f"Cannot save the Pipeline step {name!r} ({type(step).__name__}): the safe "
+                f"format holds only {', '.join(SAFE_TRANSFORMERS)} before the DANN "
+                "estimator, because any other step would have to be rebuilt by running "
+                "code. Save the DANN estimator alone (model[-1]) and rebuild the other "
+                "steps in your code, or pickle the model for your own use (a pickle runs "
+                "code when loaded: load only files you trust).")
+        steps.append({"name": name, **_transformer_record(step, f"step{index}.", tensors)})
+    extra = {key: value for key, value in vars(model).items()
+             if key == "_sklearn_output_config"}
+    steps.append({"name": last_name,
+                  **_estimator_record(last, f"step{len(transformers)}.", tensors)})
+    return {"kind": "pipeline", "steps": steps, "verbose": bool(model.verbose),
+            "output_config": _Encoder(tensors).encode(extra, "pipeline.output_config")}
+
+
+def _check_fitted(estimator):
+    if not hasattr(estimator, "net_"):
+        raise ValueError(f"This {type(estimator).__name__} is not fitted yet; call fit "
+                         "before save_model.")
+
+
+# -- the file ------------------------------------------------------------------
+def _checksum(tensors):
+    """SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = tensors[name].contiguous()
+        digest.update(json.dumps([name, str(tensor.dtype), list(tensor.shape)]).encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes()
+                      if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def save_model(model, path, *, overwrite=False):
+    """Write a fitted model to ``path`` in sk_dann's safe format (no pickle).
+
+    Parameters
+    ----------
+    model : DANNClassifier, DANNRegressor or sklearn.pipeline.Pipeline
+        Fitted. A Pipeline may have steps from :data:`SAFE_TRANSFORMERS`
+        (``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler``,
+        ``RobustScaler``, ``Normalizer``, ``PCA``) or ``"passthrough"``
+        before a DANN estimator; any other step is refused.
+    path : str or path-like
+        The file to write (``.skdann`` by convention; it is a safetensors
+        file). Written atomically: a temporary file in the same folder,
+        renamed at the end, so a failed write leaves no partial file.
+    overwrite : bool, default=False
+        Replace an existing file. Without it an existing ``path`` is an error,
+        so a typo never destroys another file.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Notes
+    -----
+    Stored: the parameters, every fitted attribute (``classes_`` of any
+    dtype, ``feature_names_in_``, ``y_mean_``, ``n_threads_``, ...), the
+    history, the network's weights, the optimizer's state and the batch
+    order's state (so ``partial_fit`` continues as it would have), and a
+    SHA-256 of all tensors. A user-given ``feature_extractor`` module, callable
+    schedules, an optimizer class and ``callbacks`` are not data: the file
+    records their names, and :func:`load_model` needs them passed back.
+
+    Examples
+    --------
+    >>> from sk_dann import DANNClassifier, save_model, load_model
+    >>> from sk_dann.datasets import make_domain_moons
+    >>> X, y, X_t, _ = make_domain_moons(n_samples=200, random_state=0)
+    >>> model = DANNClassifier(max_epochs=2, random_state=0).fit(X, y, X_target=X_t)
+    >>> save_model(model, "moons.skdann")  # doctest: +SKIP
+    >>> load_model("moons.skdann").predict(X_t[:3])  # doctest: +SKIP
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a file name for the model.")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or "
+                              "choose another file name.")
+    from safetensors.torch import save as save_tensors
+
+    tensors = {}
+    record = _model_record(model, tensors)
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": str(FORMAT_VERSION),
+        "sk_dann_version": __version__,
+        "sha256": _checksum(tensors),
+        "model": json.dumps(record, allow_nan=True),
+    }
+    data = save_tensors(tensors, metadata=metadata)
+    _write_atomically(data, path)
+    return path
+
+
+def _write_atomically(data, path):
+    folder = path.parent if str(path.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _read_header(data, path):
+    """The safetensors header's metadata, with a clear error for other files."""
+    if data[:1] == b"\x80" or data[:2] in (b"PK",):
+        kind = "a pickle" if data[:1] == b"\x80" else "a zip archive (joblib, skops, torch.save)"
+        raise ModelFileError(
+            f"{path} is {kind}, not an sk_dann model file. It was not loaded, because "
+            "loading a pickle runs code from it. If you trust whoever made it, load it "
+            "with pickle yourself (the CLI: --allow-pickle) and save it again with "
+            "sk_dann.save_model.")
+    if len(data) < 8:
+        raise ModelFileError(f"{path} is not an sk_dann model file (only {len(data)} bytes).")
+    (length,) = struct.unpack("<Q", data[:8])
+    if length > min(_MAX_HEADER_BYTES, len(data) - 8):
+        raise ModelFileError(
+            f"{path} is not an sk_dann model file, or it is truncated (its header "
+            f"claims {length} bytes; the file has {len(data)}).")
+    try:
+        header = json.loads(data[8:8 + length])
+        metadata = header["__metadata__"]
+        if not isinstance(metadata, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise ModelFileError(f"{path} is not an sk_dann model file (no sk_dann header); "
+                             "it may be damaged.") from None
+    if metadata.get("format") != FORMAT_NAME:
+        raise ModelFileError(f"{path} is a safetensors file but not an sk_dann model "
+                             f"(format {metadata.get('format')!r}).")
+    return metadata
+
+
+def is_model_file(path):
+    """Whether ``path`` starts like an sk_dann model file (reads the header only).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(8)
+            if len(head) < 8:
+                return False
+            (length,) = struct.unpack("<Q", head)
+            if length > _MAX_HEADER_BYTES:
+                return False
+            _read_header(head + stream.read(length), path)
+        return True
+    except (OSError, ModelFileError):
+        return False
+
+
+def load_model(path, **params):
+    """Read a model written by :func:`save_model`, running no code from the file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The model file.
+    **params
+        Parameters of the DANN estimator: required for those the file could
+        not store as data (its error names them: a ``feature_extractor``
+        module, which must be an unfitted instance of the same architecture,
+        callable schedules, an optimizer class, ``callbacks``); any other
+        parameter given here replaces the saved one (``device="cpu"`` for a
+        model fitted on a GPU, say).
+
+    Returns
+    -------
+    DANNClassifier, DANNRegressor or sklearn.pipeline.Pipeline
+        Fitted, predicting exactly as the saved model did.
+
+    Raises
+    ------
+    sk_dann.exceptions.ModelFileError
+        The file is not an sk_dann model (a pickle, say), is truncated or
+        damaged (the SHA-256 of its tensors differs), or was written in a
+        newer format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file not found: {path}")
+    data = path.read_bytes()
+    metadata = _read_header(data, path)
+    version = metadata.get("format_version", "")
+    if not version.isdigit():
+        raise ModelFileError(f"{path}: unreadable format version {version!r}.")
+    if int(version) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} was written by sk_dann {metadata.get('sk_dann_version')} in format "
+            f"version {version}; this sk_dann ({__version__}) reads version "
+            f"{FORMAT_VERSION} and older. Upgrade sk_dann to load it.")
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_tensors
+
+    try:
+        tensors = load_tensors(data)
+    except SafetensorError as error:
+        raise ModelFileError(f"{path} is damaged or truncated ({error}).") from None
+    if _checksum(tensors) != metadata.get("sha256"):
+        raise ModelFileError(
+            f"{path}: the checksum of its weights does not match the one recorded when "
+            "it was saved; the file was changed or damaged. Get a fresh copy.")
+    saved_version = metadata.get("sk_dann_version", "unknown")
+    if saved_version != __version__:
+        warnings.warn(
+            f"{path} was saved by sk_dann {saved_version} and is loaded by sk_dann "
+            f"{__version__}. Its predictions are only guaranteed with the version that "
+            "saved it.", SavedVersionWarning, stacklevel=2)
+    try:
+        record = _mapping(json.loads(metadata["model"]))
+        return _rebuild_model(record, tensors, params)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ModelFileError(f"{path} is damaged: its description is incomplete "
+                             f"({type(error).__name__}: {error}).") from None
+    except ModelFileError as error:
+        raise ModelFileError(f"{path}: {error}") from None
+
+
+def _rebuild_model(record, tensors, params):
+    if record["kind"] == "estimator":
+        model = _rebuild_estimator(_mapping(record["estimator"]), "", tensors, params)
+    elif record["kind"] == "pipeline":
+        steps = []
+        records = _list(record["steps"])
+        for index, step in enumerate(records[:-1]):
+            step = _mapping(step)
+            steps.append((step["name"], "passthrough" if step.get("passthrough") else
+                          _rebuild_transformer(step, f"step{index}.", tensors)))
+        last = _mapping(records[-1])
+        steps.append((last["name"], _rebuild_estimator(last, f"step{len(records) - 1}.",
+                                                      tensors, params)))
+        model = Pipeline(steps, verbose=bool(record["verbose"]))
+        for key, value in _Decoder(tensors).decode(record["output_config"]).items():
+            if key == "_sklearn_output_config":
+                model._sklearn_output_config = value
+    else:
+        raise ModelFileError(f"unknown kind of model {record['kind']!r}")
+    return model
+
+
+def _rebuild_transformer(record, prefix, tensors):
+    name = record["class"]
+    if name not in SAFE_TRANSFORMERS:
+        raise ModelFileError(f"a Pipeline step of class {name!r}, which sk_dann does not "
+                             "load (it loads " + ", ".join(SAFE_TRANSFORMERS) + ")")
+    decoder = _Decoder(tensors)
+    params = {key: decoder.decode(value) for key, value in _mapping(record["params"]).items()}
+    try:
+        step = SAFE_TRANSFORMERS[name](**params)
+    except TypeError as error:
+        raise ModelFileError(f"the {name} step has parameters it does not take ({error})")
+    for key, value in _mapping(record["attributes"]).items():
+        _check_attribute_name(key, name)
+        setattr(step, key, decoder.decode(value))
+    return step
+
+
+def _optimizer_name(estimator):
+    """The class name of the optimizer ``estimator`` builds (the saved state
+    is loaded only into the same class)."""
+    from .base import OPTIMIZERS
+
+    return OPTIMIZERS.get(estimator.optimizer, estimator.optimizer).__name__
+
+
+def _check_attribute_name(key, owner):
+    if not key.isidentifier() or key.startswith("__"):
+        raise ModelFileError(f"the {owner} has an attribute named {key!r}")
+
+
+def _rebuild_estimator(record, prefix, tensors, given):
+    from .base import _seeded_torch
+
+    name = record["class"]
+    classes = _estimators()
+    if name not in classes:
+        raise ModelFileError(f"a model of class {name!r}, which is not an sk_dann estimator")
+    cls = classes[name]
+    decoder = _Decoder(tensors)
+    params = {key: decoder.decode(value) for key, value in _mapping(record["params"]).items()}
+    supplied = _mapping(record["supplied_at_load"])
+    missing = [key for key in supplied if key not in given]
+    if missing:
+        listing = "; ".join(f"{key} (it was {supplied[key]})" for key in missing)
+        raise TypeError(
+            f"This {name} was saved with parameters that a safe file cannot hold as data: "
+            f"{listing}. Pass them to load_model, e.g. load_model(path, "
+            + ", ".join(f"{key}=..." for key in missing)
+            + "), with a feature_extractor module built as for the fit (its weights come "
+              "from the file).")
+    unknown = sorted(set(given) - set(cls().get_params(deep=False)))
+    if unknown:
+        raise TypeError(f"load_model got {unknown}, which are not parameters of {name}.")
+    estimator = cls(**params)
+    estimator.set_params(**given)
+    estimator._validate_params()
+    for key, value in _mapping(record["attributes"]).items():
+        _check_attribute_name(key, name)
+        if not key.endswith("_"):
+            raise ModelFileError(f"{key!r} is not a fitted attribute")
+        setattr(estimator, key, decoder.decode(value))
+    if record.get("n_features_out") is not None:
+        estimator._n_features_out = int(record["n_features_out"])
+    net_record = _mapping(record["net"])
+    module_state = {key: tensors.get(f"{prefix}module.{key}")
+                    for key in _list(record["module_keys"])}
+    if any(value is None for value in module_state.values()):
+        raise ModelFileError("weights of the network are missing")
+    with _seeded_torch(estimator.seed_, "cpu"):
+        estimator._restore_net(
+            module_state,
+            optimizer_state=(decoder.decode(net_record["optimizer_state"])
+                             if net_record["optimizer_class"] == _optimizer_name(estimator)
+                             else None),
+            history=History(_list(net_record["history"])),
+            progress={key: int(net_record[key]) for key in _NET_STATE},
+            batch_generator_state=decoder.decode(net_record["batch_generator_state_"]),
+            reversal_lambda=float(net_record["reversal_lambda"]))
+    return estimator
