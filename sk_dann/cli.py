@@ -1,15 +1,18 @@
 """``sk-dann``: fit, predict and evaluate from feature files on the command line.
 
-    sk-dann fit --source src.csv --target tgt.csv --model model.pkl
-    sk-dann predict --model model.pkl --input tgt.csv --output predictions.csv
-    sk-dann evaluate --model model.pkl --input labeled_tgt.csv
+    sk-dann fit --source src.csv --target tgt.csv --model model.skdann
+    sk-dann predict --model model.skdann --input tgt.csv --output predictions.csv
+    sk-dann evaluate --model model.skdann --input labeled_tgt.csv
 
 Feature files: ``.npz`` (arrays ``X`` and, where labels are needed, ``y``),
 ``.npy`` (features only; labels from ``--labels``), ``.csv`` and ``.parquet``
 (one column per feature; labels in the column named by ``--label-column``,
-default ``label``). The model file is a pickled scikit-learn Pipeline,
-``StandardScaler`` then ``DANNClassifier``, or with ``--no-scaler`` a bare
-``DANNClassifier``.
+default ``label``). The model is a scikit-learn Pipeline, ``StandardScaler``
+then ``DANNClassifier``, or with ``--no-scaler`` a bare ``DANNClassifier``,
+written in sk_dann's safe format (:mod:`sk_dann.persistence`: data only,
+loading runs no code from the file). ``fit --pickle`` writes a pickle instead,
+which ``predict`` and ``evaluate`` read only with ``--allow-pickle``: a pickle
+runs code when loaded, so load only files you trust.
 """
 import argparse
 import os
@@ -110,16 +113,31 @@ def _model_columns(model, X, path):
     return X if names is None else _select_columns(X, names, path, "the model")
 
 
-def _load_model(path):
+def _load_model(path, allow_pickle=False):
+    from .exceptions import ModelFileError
+    from .persistence import is_model_file, load_model
+
     path = Path(path)
     if not path.is_file():
         raise InputError(f"model file not found: {path}")
-    try:
-        with path.open("rb") as handle:
-            model = pickle.load(handle)
-    except Exception as error:  # whatever unpickling a non-model file raises
-        raise InputError(f"{path}: not a model file written by sk-dann fit "
-                         f"({type(error).__name__}: {error})") from error
+    if is_model_file(path):
+        try:
+            model = load_model(path)
+        except (ModelFileError, TypeError) as error:
+            raise InputError(str(error)) from error
+    elif not allow_pickle:
+        raise InputError(
+            f"{path} is not an sk_dann model file (the safe format that sk-dann fit "
+            "writes). If it is a pickle from sk-dann fit --pickle or from Python, and you "
+            "trust whoever made it, add --allow-pickle: a pickle runs code when loaded, "
+            "so load only files you trust")
+    else:
+        try:
+            with path.open("rb") as handle:
+                model = pickle.load(handle)
+        except Exception as error:  # whatever unpickling a non-model file raises
+            raise InputError(f"{path}: not a model file written by sk-dann fit "
+                             f"({type(error).__name__}: {error})") from error
     if not (hasattr(model, "predict") and hasattr(model, "classes_")):
         raise InputError(f"{path}: holds a {type(model).__name__}, not a classifier "
                          "written by sk-dann fit")
@@ -138,22 +156,34 @@ def _check_writable(path, what):
         raise InputError(f"cannot write the {what} {path}: permission denied")
 
 
-def _write_model(model, path):
-    """Pickle ``model`` to ``path`` atomically; if that fails (a full disk, say),
-    save it in the temporary folder rather than lose the training."""
+def _dump(model, handle, as_pickle):
+    """Write ``model`` to an open binary file: a pickle, or the safe format."""
+    if as_pickle:
+        pickle.dump(model, handle)
+    else:
+        from .persistence import model_bytes
+
+        handle.write(model_bytes(model))
+
+
+def _write_model(model, path, as_pickle=False):
+    """Write ``model`` to ``path`` atomically (the safe format, or a pickle);
+    if that fails (a full disk, say), save it in the temporary folder rather
+    than lose the training."""
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("wb") as handle:
-            pickle.dump(model, handle)
+            _dump(model, handle, as_pickle)
         os.replace(partial, path)
         return path
     except OSError as error:
         partial.unlink(missing_ok=True)
-        with tempfile.NamedTemporaryFile(prefix="sk-dann-model-", suffix=".pkl",
+        with tempfile.NamedTemporaryFile(prefix="sk-dann-model-",
+                                         suffix=".pkl" if as_pickle else ".skdann",
                                          delete=False) as handle:
             try:
-                pickle.dump(model, handle)
+                _dump(model, handle, as_pickle)
             except OSError:
                 raise InputError(f"cannot write the model {path}: {error.strerror}; the "
                                  "temporary folder is not writable either, so the "
@@ -209,7 +239,7 @@ def _fit(args):
                        X_target=scaler.transform(X_target))
         model = Pipeline([("standardscaler", scaler), ("dannclassifier", classifier)])
     seconds = time.perf_counter() - start
-    _write_model(model, args.model)
+    _write_model(model, args.model, as_pickle=args.pickle)
     history = classifier.history_
     distance = proxy_a_distance(model.transform(X_source), model.transform(X_target),
                                 random_state=args.random_state)
@@ -248,7 +278,7 @@ def _predict(args):
         raise InputError(f"--output {args.output}: predictions are written as CSV; give a "
                          ".csv file name")
     _check_writable(args.output, "output")
-    model = _load_model(args.model)
+    model = _load_model(args.model, args.allow_pickle)
     X, _ = _read_features(args.input, args.label_column)
     X = _model_columns(model, X, args.input)
     labels, proba = model.predict(X), model.predict_proba(X)
@@ -262,7 +292,7 @@ def _predict(args):
 def _evaluate(args):
     from sklearn.metrics import accuracy_score
 
-    model = _load_model(args.model)
+    model = _load_model(args.model, args.allow_pickle)
     X, y = _read_features(args.input, args.label_column, args.labels, need_labels=True)
     predicted = model.predict(_model_columns(model, X, args.input))
     classes = model.classes_
@@ -300,7 +330,10 @@ def build_parser():
     sub.add_argument("--source", required=True, help="source features and labels")
     sub.add_argument("--target", required=True, help="target features (labels ignored)")
     sub.add_argument("--labels", help="source labels (.npy or one per line), for .npy features")
-    sub.add_argument("--model", required=True, help="model file to write (.pkl)")
+    sub.add_argument("--model", required=True,
+                     help="model file to write (.skdann: sk_dann's safe format, data only)")
+    sub.add_argument("--pickle", action="store_true",
+                     help="write a pickle instead (read back only with --allow-pickle)")
     sub.add_argument("--report", help="also write the fit report to this file")
     sub.add_argument("--lambda-max", type=float, default=0.3,
                      help="final strength of the reversed domain gradient (default: 0.3)")
@@ -321,14 +354,21 @@ def build_parser():
     sub.add_argument("--verbose", type=int, default=0)
     sub.set_defaults(run=_fit)
 
+    def model_file(sub):
+        sub.add_argument("--model", required=True,
+                         help="model file written by sk-dann fit (the safe format)")
+        sub.add_argument("--allow-pickle", action="store_true",
+                         help="also read a pickled model: a pickle runs code when loaded, "
+                              "so load only files you trust")
+
     sub = common(commands.add_parser("predict", help="write labels and probabilities"))
-    sub.add_argument("--model", required=True)
+    model_file(sub)
     sub.add_argument("--input", required=True)
     sub.add_argument("--output", required=True, help="CSV: label, proba_<class>...")
     sub.set_defaults(run=_predict)
 
     sub = common(commands.add_parser("evaluate", help="accuracy on a labeled file"))
-    sub.add_argument("--model", required=True)
+    model_file(sub)
     sub.add_argument("--input", required=True)
     sub.add_argument("--labels", help="labels (.npy or one per line), for .npy features")
     sub.set_defaults(run=_evaluate)

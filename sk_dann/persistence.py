@@ -44,6 +44,7 @@ __all__ = [
     "SAFE_TRANSFORMERS",
     "is_model_file",
     "load_model",
+    "model_bytes",
     "save_model",
 ]
 
@@ -79,6 +80,10 @@ class _Unsupported(TypeError):
     """A value that the format cannot hold as data."""
 
 
+class _CallerError(TypeError):
+    """load_model's own arguments are wrong (not the file)."""
+
+
 class _Encoder:
     """Turns parameter and attribute values into JSON, moving arrays to tensors.
 
@@ -94,12 +99,13 @@ class _Encoder:
     def encode(self, value, name):
         if value is None or isinstance(value, (bool, str)):
             return value
-        if isinstance(value, np.bool_):
-            return bool(value)
-        if isinstance(value, (int, np.integer)):
-            return int(value)
-        if isinstance(value, (float, np.floating)):
-            return float(value)
+        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+            # a numpy scalar keeps its type (PCA's noise_variance_ is a float32)
+            return {"scalar": value.item(), "dtype": value.dtype.str}
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            return value
         if isinstance(value, tuple):
             return {"tuple": [self.encode(v, f"{name}.{i}") for i, v in enumerate(value)]}
         if isinstance(value, list):
@@ -122,7 +128,10 @@ class _Encoder:
         if array.dtype.kind in "biuf":
             self.tensors[name] = torch.from_numpy(
                 np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
-            return {"ndarray": name}
+            # The memory order decides the summation order of matrix products:
+            # a Fortran-ordered array (PCA's components_) comes back as one.
+            fortran = array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous
+            return {"ndarray": name, "order": "F" if fortran else "C"}
         if array.dtype.kind in "US" or array.dtype == object:
             values = array.ravel().tolist()
             if array.dtype.kind == "S":
@@ -140,24 +149,39 @@ class _Decoder:
 
     def __init__(self, tensors):
         self.tensors = tensors
+        self.used = set()  # names of the tensors read: a file holds no others
+
+    def tensor(self, name):
+        """The tensor ``name``; a clear error if the file lacks it."""
+        tensor = self.tensors.get(name) if isinstance(name, str) else None
+        if tensor is None:
+            raise ModelFileError(f"the tensor {name!r} is missing")
+        self.used.add(name)
+        return tensor
 
     def decode(self, value):
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         if isinstance(value, list):
             return [self.decode(v) for v in value]
-        if not (isinstance(value, dict) and len(value) in (1, 3)):
+        if not (isinstance(value, dict) and 1 <= len(value) <= 3):
             raise ModelFileError(f"unreadable value {str(value)[:80]!r}")
-        tag = "array_values" if "array_values" in value else next(iter(value))
+        tag = next((key for key in ("array_values", "scalar", "ndarray") if key in value),
+                   next(iter(value)))
         if tag == "tuple":
             return tuple(self.decode(v) for v in _list(value[tag]))
         if tag == "dict":
             return {self.decode(k): self.decode(v) for k, v in _pairs(value[tag])}
-        if tag in ("tensor", "ndarray"):
-            tensor = self.tensors.get(value[tag])
-            if tensor is None:
-                raise ModelFileError(f"the tensor {value[tag]!r} is missing")
-            return tensor.clone() if tag == "tensor" else tensor.numpy().copy()
+        if tag == "tensor":
+            return self.tensor(value[tag]).clone()
+        if tag == "ndarray":
+            array = self.tensor(value[tag]).numpy()
+            return np.asfortranarray(array) if value.get("order") == "F" else array.copy()
+        if tag == "scalar":
+            dtype = np.dtype(value.get("dtype"))
+            if dtype.kind not in "biuf" or not isinstance(value[tag], (bool, int, float)):
+                raise ModelFileError(f"unreadable number {str(value)[:80]!r}")
+            return dtype.type(value[tag])
         if tag == "array_values" and set(value) == {"array_values", "dtype", "shape"}:
             dtype = np.dtype(value["dtype"])
             if dtype.kind not in "U" and dtype != object:
@@ -382,6 +406,22 @@ def save_model(model, path, *, overwrite=False):
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or "
                               "choose another file name.")
+    _write_atomically(model_bytes(model), path)
+    return path
+
+
+def model_bytes(model):
+    """The bytes :func:`save_model` writes, for a stream or a store of your own.
+
+    Parameters
+    ----------
+    model : DANNClassifier, DANNRegressor or sklearn.pipeline.Pipeline
+        As for :func:`save_model`.
+
+    Returns
+    -------
+    bytes
+    """
     from safetensors.torch import save as save_tensors
 
     tensors = {}
@@ -393,9 +433,7 @@ def save_model(model, path, *, overwrite=False):
         "sha256": _checksum(tensors),
         "model": json.dumps(record, allow_nan=True),
     }
-    data = save_tensors(tensors, metadata=metadata)
-    _write_atomically(data, path)
-    return path
+    return save_tensors(tensors, metadata=metadata)
 
 
 def _write_atomically(data, path):
@@ -524,9 +562,16 @@ def load_model(path, **params):
             f"{path} was saved by sk_dann {saved_version} and is loaded by sk_dann "
             f"{__version__}. Its predictions are only guaranteed with the version that "
             "saved it.", SavedVersionWarning, stacklevel=2)
+    decoder = _Decoder(tensors)
     try:
         record = _mapping(json.loads(metadata["model"]))
-        return _rebuild_model(record, tensors, params)
+        model = _rebuild_model(record, decoder, params)
+        unread = sorted(set(tensors) - decoder.used)
+        if unread:
+            raise ModelFileError(f"it holds entries that sk_dann did not write: {unread[:5]}")
+        return model
+    except _CallerError as error:
+        raise TypeError(str(error)) from None
     except (KeyError, TypeError, AttributeError) as error:
         raise ModelFileError(f"{path} is damaged: its description is incomplete "
                              f"({type(error).__name__}: {error}).") from None
@@ -534,21 +579,21 @@ def load_model(path, **params):
         raise ModelFileError(f"{path}: {error}") from None
 
 
-def _rebuild_model(record, tensors, params):
+def _rebuild_model(record, decoder, params):
     if record["kind"] == "estimator":
-        model = _rebuild_estimator(_mapping(record["estimator"]), "", tensors, params)
+        model = _rebuild_estimator(_mapping(record["estimator"]), "", decoder, params)
     elif record["kind"] == "pipeline":
         steps = []
         records = _list(record["steps"])
         for index, step in enumerate(records[:-1]):
             step = _mapping(step)
             steps.append((step["name"], "passthrough" if step.get("passthrough") else
-                          _rebuild_transformer(step, f"step{index}.", tensors)))
+                          _rebuild_transformer(step, decoder)))
         last = _mapping(records[-1])
         steps.append((last["name"], _rebuild_estimator(last, f"step{len(records) - 1}.",
-                                                      tensors, params)))
+                                                      decoder, params)))
         model = Pipeline(steps, verbose=bool(record["verbose"]))
-        for key, value in _Decoder(tensors).decode(record["output_config"]).items():
+        for key, value in decoder.decode(record["output_config"]).items():
             if key == "_sklearn_output_config":
                 model._sklearn_output_config = value
     else:
@@ -556,12 +601,11 @@ def _rebuild_model(record, tensors, params):
     return model
 
 
-def _rebuild_transformer(record, prefix, tensors):
+def _rebuild_transformer(record, decoder):
     name = record["class"]
     if name not in SAFE_TRANSFORMERS:
         raise ModelFileError(f"a Pipeline step of class {name!r}, which sk_dann does not "
                              "load (it loads " + ", ".join(SAFE_TRANSFORMERS) + ")")
-    decoder = _Decoder(tensors)
     params = {key: decoder.decode(value) for key, value in _mapping(record["params"]).items()}
     try:
         step = SAFE_TRANSFORMERS[name](**params)
@@ -586,7 +630,7 @@ def _check_attribute_name(key, owner):
         raise ModelFileError(f"the {owner} has an attribute named {key!r}")
 
 
-def _rebuild_estimator(record, prefix, tensors, given):
+def _rebuild_estimator(record, prefix, decoder, given):
     from .base import _seeded_torch
 
     name = record["class"]
@@ -594,13 +638,12 @@ def _rebuild_estimator(record, prefix, tensors, given):
     if name not in classes:
         raise ModelFileError(f"a model of class {name!r}, which is not an sk_dann estimator")
     cls = classes[name]
-    decoder = _Decoder(tensors)
     params = {key: decoder.decode(value) for key, value in _mapping(record["params"]).items()}
     supplied = _mapping(record["supplied_at_load"])
     missing = [key for key in supplied if key not in given]
     if missing:
         listing = "; ".join(f"{key} (it was {supplied[key]})" for key in missing)
-        raise TypeError(
+        raise _CallerError(
             f"This {name} was saved with parameters that a safe file cannot hold as data: "
             f"{listing}. Pass them to load_model, e.g. load_model(path, "
             + ", ".join(f"{key}=..." for key in missing)
@@ -608,7 +651,7 @@ def _rebuild_estimator(record, prefix, tensors, given):
               "from the file).")
     unknown = sorted(set(given) - set(cls().get_params(deep=False)))
     if unknown:
-        raise TypeError(f"load_model got {unknown}, which are not parameters of {name}.")
+        raise _CallerError(f"load_model got {unknown}, which are not parameters of {name}.")
     estimator = cls(**params)
     estimator.set_params(**given)
     estimator._validate_params()
@@ -620,10 +663,14 @@ def _rebuild_estimator(record, prefix, tensors, given):
     if record.get("n_features_out") is not None:
         estimator._n_features_out = int(record["n_features_out"])
     net_record = _mapping(record["net"])
-    module_state = {key: tensors.get(f"{prefix}module.{key}")
+    module_state = {key: decoder.tensor(f"{prefix}module.{key}")
                     for key in _list(record["module_keys"])}
-    if any(value is None for value in module_state.values()):
-        raise ModelFileError("weights of the network are missing")
+    generator_state = decoder.decode(net_record["batch_generator_state_"])
+    if generator_state is not None:
+        try:  # a torch.Generator checks the state's size and content
+            torch.Generator().set_state(generator_state)
+        except (RuntimeError, TypeError):
+            raise ModelFileError("the batch order's generator state is invalid") from None
     with _seeded_torch(estimator.seed_, "cpu"):
         estimator._restore_net(
             module_state,
@@ -632,6 +679,6 @@ def _rebuild_estimator(record, prefix, tensors, given):
                              else None),
             history=History(_list(net_record["history"])),
             progress={key: int(net_record[key]) for key in _NET_STATE},
-            batch_generator_state=decoder.decode(net_record["batch_generator_state_"]),
+            batch_generator_state=generator_state,
             reversal_lambda=float(net_record["reversal_lambda"]))
     return estimator

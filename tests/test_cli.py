@@ -24,7 +24,7 @@ def files(tmp_path):
 
 
 def test_fit_predict_evaluate_on_csv(files, capsys):
-    model, report = files / "model.pkl", files / "report.txt"
+    model, report = files / "model.skdann", files / "report.txt"
     main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
           "--model", str(model), "--report", str(report), *FIT])
     assert model.is_file() and "classes: down, up" in report.read_text()
@@ -46,7 +46,7 @@ def test_fit_predict_evaluate_on_csv(files, capsys):
 
 
 def test_fit_and_evaluate_on_npz_and_npy(files, capsys):
-    model = files / "model.pkl"
+    model = files / "model.skdann"
     main(["fit", "--source", str(files / "source.npz"), "--target", str(files / "target.npy"),
           "--model", str(model), *FIT])
     capsys.readouterr()
@@ -56,7 +56,7 @@ def test_fit_and_evaluate_on_npz_and_npy(files, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["fit", "--source", "missing.csv", "--target", "t.csv", "--model", "m.pkl"],
+    (["fit", "--source", "missing.csv", "--target", "t.csv", "--model", "m.skdann"],
      "file not found: missing.csv"),
     (["predict", "--model", "nothing.pkl", "--input", "x.csv", "--output", "o.csv"],
      "model file not found: nothing.pkl"),
@@ -70,19 +70,19 @@ def test_missing_files_are_named(argv, message, capsys):
 def test_missing_label_column_and_feature_columns_are_named(files, capsys):
     with pytest.raises(SystemExit):
         main(["fit", "--source", str(files / "source.csv"), "--target",
-              str(files / "target.csv"), "--model", str(files / "m.pkl"),
+              str(files / "target.csv"), "--model", str(files / "m.skdann"),
               "--label-column", "class"])
     assert "column named 'class'" in capsys.readouterr().err
     pd.read_csv(files / "target.csv").drop(columns="height").to_csv(
         files / "narrow.csv", index=False)
     with pytest.raises(SystemExit):
         main(["fit", "--source", str(files / "source.csv"), "--target",
-              str(files / "narrow.csv"), "--model", str(files / "m.pkl")])
+              str(files / "narrow.csv"), "--model", str(files / "m.skdann")])
     assert "missing feature columns ['height']" in capsys.readouterr().err
 
 
 def test_predict_names_missing_columns_and_reorders_the_rest(files, capsys):
-    model = files / "model.pkl"
+    model = files / "model.skdann"
     main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
           "--model", str(model), *FIT])
     target = pd.read_csv(files / "target.csv")
@@ -110,12 +110,12 @@ def test_parquet_round_trip_or_a_clear_message(files, capsys):
         (files / "source.parquet").write_bytes(b"PAR1")
         with pytest.raises(SystemExit):
             main(["fit", "--source", str(files / "source.parquet"), "--target",
-                  str(files / "source.parquet"), "--model", str(files / "m.pkl")])
+                  str(files / "source.parquet"), "--model", str(files / "m.skdann")])
         assert "pip install pyarrow" in capsys.readouterr().err
         return
     main(["fit", "--source", str(files / "source.parquet"), "--target",
-          str(files / "target.parquet"), "--model", str(files / "m.pkl"), *FIT])
-    assert (files / "m.pkl").is_file()
+          str(files / "target.parquet"), "--model", str(files / "m.skdann"), *FIT])
+    assert (files / "m.skdann").is_file()
 
 
 def _fails(argv, capsys):
@@ -135,46 +135,44 @@ def test_output_paths_are_checked_before_training(files, capsys, monkeypatch):
 
     monkeypatch.setattr(sk_dann.DANNClassifier, "fit", no_training)
     fit = ["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv")]
-    err = _fails(fit + ["--model", str(files / "no" / "such" / "m.pkl")], capsys)
+    err = _fails(fit + ["--model", str(files / "no" / "such" / "m.skdann")], capsys)
     assert "does not exist" in err
     err = _fails(fit + ["--model", str(files), "--report", "r.txt"], capsys)
     assert "is a folder" in err
-    err = _fails(fit + ["--model", str(files / "m.pkl"), "--report",
+    err = _fails(fit + ["--model", str(files / "m.skdann"), "--report",
                         str(files / "missing" / "r.txt")], capsys)
     assert "report" in err and "does not exist" in err
 
 
 def test_a_failed_model_write_keeps_the_trained_model(files, capsys, monkeypatch):
-    import pickle
-
     import sk_dann.cli
+    from sk_dann import load_model
 
     def disk_full(*args):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(sk_dann.cli.os, "replace", disk_full)
     err = _fails(["fit", "--source", str(files / "source.csv"), "--target",
-                  str(files / "target.csv"), "--model", str(files / "m.pkl"), *FIT], capsys)
+                  str(files / "target.csv"), "--model", str(files / "m.skdann"), *FIT], capsys)
     assert "No space left on device" in err and "saved to" in err
     saved = err.split("saved to ")[1].split(" instead")[0]
-    with open(saved, "rb") as handle:
-        assert hasattr(pickle.load(handle), "predict")
-    assert not (files / "m.pkl").exists() and not (files / ".m.pkl.partial").exists()
+    assert saved.endswith(".skdann") and hasattr(load_model(saved), "predict")
+    assert not (files / "m.skdann").exists() and not (files / ".m.skdann.partial").exists()
 
 
 def test_a_file_that_is_no_model_is_named(files, capsys):
     err = _fails(["predict", "--model", str(files / "source.npz"), "--input",
                   str(files / "target.csv"), "--output", str(files / "p.csv")], capsys)
-    assert "not a model file written by sk-dann fit" in err
+    assert "is not an sk_dann model file" in err and "--allow-pickle" in err
     with open(files / "list.pkl", "wb") as handle:
         __import__("pickle").dump([1, 2], handle)
     err = _fails(["evaluate", "--model", str(files / "list.pkl"), "--input",
-                  str(files / "target.csv")], capsys)
+                  str(files / "target.csv"), "--allow-pickle"], capsys)
     assert "holds a list" in err
 
 
 def test_evaluate_refuses_labels_that_share_nothing_with_the_classes(files, capsys):
-    model = files / "model.pkl"
+    model = files / "model.skdann"
     main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
           "--model", str(model), *FIT])
     capsys.readouterr()
@@ -187,7 +185,7 @@ def test_plus_minus_one_labels_through_the_cli(files, capsys):
     Xs, ys, Xt, yt = make_domain_moons(n_samples=120, random_state=0)
     np.savez(files / "pm_source.npz", X=Xs, y=np.where(ys == 1, 1, -1))
     np.savez(files / "pm_target.npz", X=Xt, y=np.where(yt == 1, 1, -1))
-    model = files / "pm.pkl"
+    model = files / "pm.skdann"
     main(["fit", "--source", str(files / "pm_source.npz"), "--target",
           str(files / "pm_target.npz"), "--model", str(model), *FIT])
     assert "classes: -1, 1" in capsys.readouterr().out
@@ -209,14 +207,13 @@ def test_help_and_version_answer_without_torch():
 
 
 def test_training_options_reach_the_model_and_the_report(files, capsys):
-    import pickle
-    model, report = files / "model.pkl", files / "report.txt"
+    from sk_dann import load_model
+    model, report = files / "model.skdann", files / "report.txt"
     main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
           "--model", str(model), "--report", str(report), "--lr", "0.02", "--batch-size",
           "32", "--hidden", "16", "8", "--max-epochs", "5", "--lambda-max", "0.5",
           "--seed", "3"])
-    with open(model, "rb") as handle:
-        clf = pickle.load(handle)[-1]
+    clf = load_model(model)[-1]
     assert (clf.lr, clf.batch_size, clf.hidden_layer_sizes, clf.max_epochs,
             clf.lambda_max, clf.random_state) == (0.02, 32, (16, 8), 5, 0.5, 3)
     text = report.read_text()
@@ -230,16 +227,16 @@ def test_training_options_reach_the_model_and_the_report(files, capsys):
 def test_cli_refuses_a_negative_seed_a_non_csv_output_and_missing_labels(files, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["fit", "--source", str(files / "source.csv"), "--target",
-              str(files / "target.csv"), "--model", str(files / "m.pkl"), "--seed", "-5"])
+              str(files / "target.csv"), "--model", str(files / "m.skdann"), "--seed", "-5"])
     assert exit_info.value.code == 2 and "--seed" in capsys.readouterr().err
-    err = _fails(["predict", "--model", str(files / "m.pkl"), "--input",
+    err = _fails(["predict", "--model", str(files / "m.skdann"), "--input",
                   str(files / "target.csv"), "--output", str(files / "p.npz")], capsys)
     assert "give a .csv file name" in err
     frame = pd.read_csv(files / "source.csv")
     frame.loc[[3, 7], "label"] = np.nan
     frame.to_csv(files / "gaps.csv", index=False)
     err = _fails(["fit", "--source", str(files / "gaps.csv"), "--target",
-                  str(files / "target.csv"), "--model", str(files / "m.pkl"), *FIT], capsys)
+                  str(files / "target.csv"), "--model", str(files / "m.skdann"), *FIT], capsys)
     assert "missing labels" in err
 
 
@@ -248,5 +245,5 @@ def test_object_label_files_get_a_way_out(files, capsys):
             allow_pickle=True)
     err = _fails(["fit", "--source", str(files / "target.npy"), "--labels",
                   str(files / "object_labels.npy"), "--target", str(files / "target.npy"),
-                  "--model", str(files / "m.pkl")], capsys)
+                  "--model", str(files / "m.skdann")], capsys)
     assert "labels.astype(str)" in err
