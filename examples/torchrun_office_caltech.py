@@ -16,7 +16,6 @@ predicts in any process.
 """
 import argparse
 import os
-import pickle
 
 import numpy as np
 import torch
@@ -24,7 +23,7 @@ import torch.distributed as dist
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sk_dann import DANNClassifier, pack_domains
+from sk_dann import DANNClassifier, pack_domains, save_model
 from sk_dann.datasets import load_office_caltech
 
 
@@ -35,7 +34,7 @@ def main():
     parser.add_argument("--max-epochs", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64,
                         help="rows per step across all processes")
-    parser.add_argument("--model", help="where rank 0 pickles the fitted pipeline")
+    parser.add_argument("--model", help="where rank 0 saves the fitted pipeline (sk_dann.save_model)")
     parser.add_argument("--weights-dir",
                         help="every rank saves its final weights here (rank<r>.pt)")
     args = parser.parse_args()
@@ -62,8 +61,7 @@ def main():
               f"({dann.world_size_} process(es), {dann.n_iter_} epochs, "
               f"batch {args.batch_size} per step)")
         if args.model:
-            with open(args.model, "wb") as handle:
-                pickle.dump(model, handle)
+            save_model(model, args.model, overwrite=True)
     if launched:
         dist.destroy_process_group()
 

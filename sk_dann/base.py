@@ -478,13 +478,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _train_new_network(self, X, y_net, epochs, validation, layout):
         with _seeded_torch(self.seed_, self.device_):
-            module = build_dann_module(
-                _copy_module(self.feature_extractor), self._n_outputs(), _first_row(X),
-                hidden_layer_sizes=_layer_sizes(self.hidden_layer_sizes),
-                domain_hidden_layer_sizes=_layer_sizes(self.domain_hidden_layer_sizes),
-                activation=self.activation, dropout=self.dropout,
-                input_transform=self._image_input(X),
-                domain_input_layer=self.domain_input_layer)
+            module = self._new_module(X)
             self._built_structure = self._structure()
             self.net_ = self._build_net(module, self.seed_, validation, layout)
             if epochs is None:
@@ -507,6 +501,17 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 distributed.continue_from_first(self.net_)
             self.net_.partial_fit(X, y_net, epochs=epochs or self.max_epochs)
 
+    def _new_module(self, X):
+        """A new :class:`~sk_dann.networks.DANNModule` for training rows ``X``
+        (widths from its first row; image statistics from all of it)."""
+        return build_dann_module(
+            _copy_module(self.feature_extractor), self._n_outputs(), _first_row(X),
+            hidden_layer_sizes=_layer_sizes(self.hidden_layer_sizes),
+            domain_hidden_layer_sizes=_layer_sizes(self.domain_hidden_layer_sizes),
+            activation=self.activation, dropout=self.dropout,
+            input_transform=self._image_input(X),
+            domain_input_layer=self.domain_input_layer)
+
     def _restore_net(self, module_state, optimizer_state, history, progress,
                      batch_generator_state, reversal_lambda):
         """Rebuild ``net_`` from the parameters and fitted attributes, around
@@ -524,14 +529,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                                                  "lambda_schedule")
         self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
         self.device_ = resolve_device(self.device)
-        example = np.zeros((1, *self.input_shape_), dtype=np.float32)
-        module = build_dann_module(
-            _copy_module(self.feature_extractor), self._n_outputs(), torch.as_tensor(example),
-            hidden_layer_sizes=_layer_sizes(self.hidden_layer_sizes),
-            domain_hidden_layer_sizes=_layer_sizes(self.domain_hidden_layer_sizes),
-            activation=self.activation, dropout=self.dropout,
-            input_transform=self._image_input(example),
-            domain_input_layer=self.domain_input_layer)
+        module = self._new_module(np.zeros((1, *self.input_shape_), dtype=np.float32))
         try:
             module.load_state_dict(module_state)
         except RuntimeError as error:

@@ -34,8 +34,11 @@ from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, Robus
 from skorch.history import History
 
 from ._version import __version__
+from .base import OPTIMIZERS, _seeded_torch
+from .classifier import DANNClassifier
 from .exceptions import ModelFileError, SavedVersionWarning
 from .images import ImageAugmentation
+from .regressor import DANNRegressor
 
 __all__ = [
     "ESTIMATORS",
@@ -56,23 +59,14 @@ FORMAT_VERSION = 1
 #: arrays and numbers (rebuilt as ``cls(**params)`` plus those attributes).
 SAFE_TRANSFORMERS = {cls.__name__: cls for cls in (
     StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler, Normalizer, PCA)}
-#: The DANN estimators a file may hold, by class name (filled on first use:
-#: importing them here would make ``import sk_dann`` pay for them).
-ESTIMATORS = {}
+#: The DANN estimators a file may hold, by class name.
+ESTIMATORS = {cls.__name__: cls for cls in (DANNClassifier, DANNRegressor)}
 
 # safetensors' first 8 bytes: the header's length, little-endian; a sane bound.
 _MAX_HEADER_BYTES = 100_000_000
-# Parameters that describe a training run's process, not the model: a file
-# records them as they were, but a user may give others at load.
+# The net's training progress, restored so that partial_fit continues the
+# schedules where they stopped.
 _NET_STATE = ("max_epochs", "train_steps_done_", "batches_per_epoch_")
-
-
-def _estimators():
-    if not ESTIMATORS:
-        from .classifier import DANNClassifier
-        from .regressor import DANNRegressor
-        ESTIMATORS.update(DANNClassifier=DANNClassifier, DANNRegressor=DANNRegressor)
-    return ESTIMATORS
 
 
 # -- values as JSON and tensors ------------------------------------------------
@@ -240,7 +234,10 @@ def _estimator_record(estimator, prefix, tensors):
             supplied[name] = str(why)  # passed back to load_model
     attributes = {}
     for name, value in vars(estimator).items():
-        if not name.endswith("_") or name.startswith("_") or name in ("net_", "history_"):
+        # fitted attributes, and set_output's configuration (a Pipeline's
+        # set_output sets it on each step)
+        if name != "_sklearn_output_config" and (
+                not name.endswith("_") or name.startswith("_") or name in ("net_", "history_")):
             continue
         attributes[name] = _encode_attribute(encoder, value, f"{prefix}attr.{name}",
                                              type(estimator).__name__, name)
@@ -303,23 +300,26 @@ def _transformer_record(step, prefix, tensors):
 
 
 def _model_record(model, tensors):
-    estimators = _estimators()
-    if type(model).__name__ in estimators and isinstance(model, tuple(estimators.values())):
+    # Exact classes: a subclass brings code of its own, which a file cannot hold.
+    estimators = tuple(ESTIMATORS.values())
+    if type(model) in estimators:
         _check_fitted(model)
         return {"kind": "estimator", "estimator": _estimator_record(model, "", tensors)}
     if type(model) is not Pipeline:
+        hint = (" For a search, save its best_estimator_."
+                if type(model).__name__.endswith("SearchCV") else "")
         raise TypeError(
             f"save_model saves a fitted DANNClassifier, DANNRegressor, or a scikit-learn "
-            f"Pipeline ending in one; got a {type(model).__name__}.")
+            f"Pipeline ending in one; got a {type(model).__name__}.{hint}")
     *transformers, (last_name, last) = model.steps
-    if not isinstance(last, tuple(estimators.values())):
+    if type(last) not in estimators:
         raise TypeError(
             f"save_model saves Pipelines that end in a DANNClassifier or DANNRegressor; "
             f"this one ends in {type(last).__name__} (step {last_name!r}).")
     _check_fitted(last)
     steps = []
     for index, (name, step) in enumerate(transformers):
-        if step is None or step == "passthrough":
+        if step is None or (isinstance(step, str) and step == "passthrough"):
             steps.append({"name": name, "passthrough": True})
             continue
         if type(step).__name__ not in SAFE_TRANSFORMERS or type(step) is not SAFE_TRANSFORMERS[
@@ -332,12 +332,9 @@ def _model_record(model, tensors):
                 "steps in your code, or pickle the model for your own use (a pickle runs "
                 "code when loaded: load only files you trust).")
         steps.append({"name": name, **_transformer_record(step, f"step{index}.", tensors)})
-    extra = {key: value for key, value in vars(model).items()
-             if key == "_sklearn_output_config"}
     steps.append({"name": last_name,
                   **_estimator_record(last, f"step{len(transformers)}.", tensors)})
-    return {"kind": "pipeline", "steps": steps, "verbose": bool(model.verbose),
-            "output_config": _Encoder(tensors).encode(extra, "pipeline.output_config")}
+    return {"kind": "pipeline", "steps": steps, "verbose": bool(model.verbose)}
 
 
 def _check_fitted(estimator):
@@ -403,6 +400,10 @@ def save_model(model, path, *, overwrite=False):
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name for the model.")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write the model {path}: folder {folder} does not "
+                                "exist.")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or "
                               "choose another file name.")
@@ -452,28 +453,31 @@ def _write_atomically(data, path):
 
 def _read_header(data, path):
     """The safetensors header's metadata, with a clear error for other files."""
-    if data[:1] == b"\x80" or data[:2] in (b"PK",):
-        kind = "a pickle" if data[:1] == b"\x80" else "a zip archive (joblib, skops, torch.save)"
-        raise ModelFileError(
-            f"{path} is {kind}, not an sk_dann model file. It was not loaded, because "
-            "loading a pickle runs code from it. If you trust whoever made it, load it "
-            "with pickle yourself (the CLI: --allow-pickle) and save it again with "
-            "sk_dann.save_model.")
-    if len(data) < 8:
-        raise ModelFileError(f"{path} is not an sk_dann model file (only {len(data)} bytes).")
-    (length,) = struct.unpack("<Q", data[:8])
-    if length > min(_MAX_HEADER_BYTES, len(data) - 8):
-        raise ModelFileError(
-            f"{path} is not an sk_dann model file, or it is truncated (its header "
-            f"claims {length} bytes; the file has {len(data)}).")
-    try:
-        header = json.loads(data[8:8 + length])
-        metadata = header["__metadata__"]
-        if not isinstance(metadata, dict):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
+    (length,) = struct.unpack("<Q", data[:8]) if len(data) >= 8 else (None,)
+    metadata = None
+    if length is not None and length <= min(_MAX_HEADER_BYTES, len(data) - 8):
+        try:
+            metadata = json.loads(data[8:8 + length])["__metadata__"]
+        except (ValueError, KeyError, TypeError):
+            pass
+    if not isinstance(metadata, dict):
+        # What else it is, for the message (a safetensors header's length may
+        # itself start with pickle's first byte, so this is asked only now).
+        kind = ("a pickle" if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04",
+                                                                  b"\x05")
+                else "a zip archive (joblib, skops, torch.save)" if data[:2] == b"PK" else None)
+        if kind is not None:
+            raise ModelFileError(
+                f"{path} is {kind}, not an sk_dann model file. It was not loaded, because "
+                "loading a pickle runs code from it. If you trust whoever made it, load "
+                "it with pickle yourself (the CLI: --allow-pickle) and save it again with "
+                "sk_dann.save_model.")
+        if length is not None and length > len(data) - 8 and data[8:9] == b"{":
+            raise ModelFileError(
+                f"{path} is truncated, or not an sk_dann model file (its header claims "
+                f"{length} bytes; the file has {len(data)}).")
         raise ModelFileError(f"{path} is not an sk_dann model file (no sk_dann header); "
-                             "it may be damaged.") from None
+                             "it may be damaged.")
     if metadata.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{path} is a safetensors file but not an sk_dann model "
                              f"(format {metadata.get('format')!r}).")
@@ -533,6 +537,8 @@ def load_model(path, **params):
         newer format.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a model file.")
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
     data = path.read_bytes()
@@ -593,9 +599,6 @@ def _rebuild_model(record, decoder, params):
         steps.append((last["name"], _rebuild_estimator(last, f"step{len(records) - 1}.",
                                                       decoder, params)))
         model = Pipeline(steps, verbose=bool(record["verbose"]))
-        for key, value in decoder.decode(record["output_config"]).items():
-            if key == "_sklearn_output_config":
-                model._sklearn_output_config = value
     else:
         raise ModelFileError(f"unknown kind of model {record['kind']!r}")
     return model
@@ -620,8 +623,6 @@ def _rebuild_transformer(record, decoder):
 def _optimizer_name(estimator):
     """The class name of the optimizer ``estimator`` builds (the saved state
     is loaded only into the same class)."""
-    from .base import OPTIMIZERS
-
     return OPTIMIZERS.get(estimator.optimizer, estimator.optimizer).__name__
 
 
@@ -631,13 +632,10 @@ def _check_attribute_name(key, owner):
 
 
 def _rebuild_estimator(record, prefix, decoder, given):
-    from .base import _seeded_torch
-
     name = record["class"]
-    classes = _estimators()
-    if name not in classes:
+    if name not in ESTIMATORS:
         raise ModelFileError(f"a model of class {name!r}, which is not an sk_dann estimator")
-    cls = classes[name]
+    cls = ESTIMATORS[name]
     params = {key: decoder.decode(value) for key, value in _mapping(record["params"]).items()}
     supplied = _mapping(record["supplied_at_load"])
     missing = [key for key in supplied if key not in given]
@@ -646,9 +644,9 @@ def _rebuild_estimator(record, prefix, decoder, given):
         raise _CallerError(
             f"This {name} was saved with parameters that a safe file cannot hold as data: "
             f"{listing}. Pass them to load_model, e.g. load_model(path, "
-            + ", ".join(f"{key}=..." for key in missing)
-            + "), with a feature_extractor module built as for the fit (its weights come "
-              "from the file).")
+            + ", ".join(f"{key}=..." for key in missing) + ")"
+            + (", with a feature_extractor module built as for the fit (its weights come "
+               "from the file)" if "feature_extractor" in missing else "") + ".")
     unknown = sorted(set(given) - set(cls().get_params(deep=False)))
     if unknown:
         raise _CallerError(f"load_model got {unknown}, which are not parameters of {name}.")
@@ -657,7 +655,7 @@ def _rebuild_estimator(record, prefix, decoder, given):
     estimator._validate_params()
     for key, value in _mapping(record["attributes"]).items():
         _check_attribute_name(key, name)
-        if not key.endswith("_"):
+        if not key.endswith("_") and key != "_sklearn_output_config":
             raise ModelFileError(f"{key!r} is not a fitted attribute")
         setattr(estimator, key, decoder.decode(value))
     if record.get("n_features_out") is not None:

@@ -11,7 +11,7 @@ import pytest
 import torch
 from skorch.dataset import Dataset
 
-from sk_dann import DANNClassifier
+from sk_dann import DANNClassifier, load_model
 from sk_dann.batching import BalancedDomainBatches, training_targets
 from sk_dann.datasets import load_office_caltech, make_domain_moons
 
@@ -78,7 +78,7 @@ def test_two_cpu_processes_fit_like_one(tmp_path):
         capture_output=True, text=True, timeout=300, env=env)
     assert single.returncode == 0, single.stderr
     result = torchrun(EXAMPLE, "--max-epochs", 30, "--weights-dir", two,
-                      "--model", two / "model.pkl")
+                      "--model", two / "model.skdann")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "2 process(es)" in result.stdout
     assert result.stdout.count("target accuracy") == 1  # rank 0 prints, rank 1 does not
@@ -88,8 +88,7 @@ def test_two_cpu_processes_fit_like_one(tmp_path):
 
     # Same effective batch (64 rows per step) as the single-process fit:
     # the same steps, so the same model up to float summation order.
-    with open(two / "model.pkl", "rb") as handle:
-        model = pickle.load(handle)  # in this plain process: no process group
+    model = load_model(two / "model.skdann")  # in this plain process: no process group
     assert not torch.distributed.is_initialized()
     target = load_office_caltech("webcam")
     accuracy_two = np.mean(model.predict(target.X) == target.y)

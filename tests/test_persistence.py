@@ -460,3 +460,41 @@ def test_loading_never_reaches_an_unpickler(saved, monkeypatch):
     monkeypatch.setattr(torch, "load", refuse)
     for name, (_, X, params, path, outputs) in saved.items():
         np.testing.assert_array_equal(load_model(path, **params).predict(X), outputs["predict"])
+
+
+def test_set_output_and_callables_round_trip_or_are_asked_for(tmp_path):
+    Xs, ys, Xt, _ = _moons()
+    frame = pd.DataFrame(Xs, columns=["a", "b"])
+    pipe = make_pipeline(StandardScaler(), DANNClassifier(**QUICK)).set_output(
+        transform="pandas").fit(frame, ys)
+    loaded = load_model(save_model(pipe, tmp_path / "p.skdann"))
+    out = loaded.transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    pd.testing.assert_frame_equal(out, pipe.transform(frame))
+
+    def ramp(p):
+        return p
+
+    model = DANNClassifier(**QUICK, lambda_schedule=ramp, class_weight={0: 2.0}).fit(
+        Xs, ys, X_target=Xt)
+    path = save_model(model, tmp_path / "m.skdann")
+    with pytest.raises(TypeError, match=r"lambda_schedule \(it was a builtins.function\).*"
+                                        r"load_model\(path, lambda_schedule=\.\.\.\)"):
+        load_model(path)
+    loaded = load_model(path, lambda_schedule=ramp)
+    assert loaded.class_weight == {0: 2.0} and loaded.lambda_schedule is ramp
+    loaded.partial_fit(Xs, ys, X_target=Xt)  # the schedule is used again
+    with pytest.raises(TypeError, match="best_estimator_"):
+        from sklearn.model_selection import GridSearchCV
+        save_model(GridSearchCV(DANNClassifier(), {"lr": [0.1]}), tmp_path / "g.skdann")
+
+
+def test_a_header_length_that_starts_like_a_pickle_loads(model_file, tmp_path):
+    """The first byte of safetensors' header length may be pickle's 0x80."""
+    for padding in range(300):
+        path = _rewrite(model_file, tmp_path / "m.skdann",
+                        lambda m: m.update(padding="x" * padding))
+        if path.read_bytes()[:1] == b"\x80":
+            break
+    assert path.read_bytes()[:1] == b"\x80"
+    assert load_model(path).classes_.tolist() == [-1, 1]
