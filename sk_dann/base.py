@@ -542,6 +542,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.net_ = self._build_net(module, self.seed_)
         self.net_.initialize()
         if optimizer_state is not None:
+            _check_optimizer_state(optimizer_state, [
+                p for group in self.net_.optimizer_.param_groups for p in group["params"]])
             self.net_.optimizer_.load_state_dict(
                 {"state": optimizer_state,
                  "param_groups": self.net_.optimizer_.state_dict()["param_groups"]})
@@ -1043,6 +1045,28 @@ def _layer_sizes(sizes):
     """Layer widths as a tuple of ints; one int is one layer (as in MLPClassifier)."""
     return (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(
         int(size) for size in sizes)
+
+
+def _check_optimizer_state(state, params):
+    """A saved optimizer ``state`` (``state_dict()["state"]``) fits ``params``:
+    an entry per parameter index at most, each tensor of its parameter's
+    shape and dtype, or a 0-d step count. torch's fused steps trust shapes,
+    so a mismatch must stop here, not in a kernel."""
+    if not isinstance(state, dict):
+        raise ValueError("The saved optimizer state is not a mapping.")
+    for index, entry in state.items():
+        if not (isinstance(index, int) and 0 <= index < len(params) and isinstance(entry, dict)):
+            raise ValueError(f"The saved optimizer state has an entry {index!r} for no "
+                             "parameter of the network.")
+        for key, value in entry.items():
+            if value is None or isinstance(value, (bool, int, float)):
+                continue
+            if not (isinstance(key, str) and isinstance(value, torch.Tensor)
+                    and value.is_floating_point()
+                    and (value.dim() == 0 or (value.shape == params[index].shape
+                                              and value.dtype == params[index].dtype))):
+                raise ValueError(f"The saved optimizer state {key!r} of parameter {index} "
+                                 "does not fit that parameter.")
 
 
 def _first_row(X):

@@ -115,23 +115,25 @@ def _model_columns(model, X, path):
 
 def _load_model(path, allow_pickle=False):
     from .exceptions import ModelFileError
-    from .persistence import is_model_file, load_model
+    from .persistence import load_model
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"model file not found: {path}")
-    if is_model_file(path):
-        try:
-            model = load_model(path)
-        except (ModelFileError, TypeError) as error:
+    try:
+        model = load_model(path)
+    except TypeError as error:  # a model that needs what the command line cannot give
+        raise InputError(str(error)) from error
+    except ModelFileError as error:
+        with path.open("rb") as handle:
+            is_pickle = handle.read(1) == b"\x80"
+        if not is_pickle:
             raise InputError(str(error)) from error
-    elif not allow_pickle:
-        raise InputError(
-            f"{path} is not an sk_dann model file (the safe format that sk-dann fit "
-            "writes). If it is a pickle from sk-dann fit --pickle or from Python, and you "
-            "trust whoever made it, add --allow-pickle: a pickle runs code when loaded, "
-            "so load only files you trust")
-    else:
+        if not allow_pickle:
+            raise InputError(
+                f"{path} is a pickle, not an sk_dann model file (the safe format that "
+                "sk-dann fit writes). If you trust whoever made it, add --allow-pickle: a "
+                "pickle runs code when loaded, so load only files you trust") from error
         try:
             with path.open("rb") as handle:
                 model = pickle.load(handle)
@@ -156,25 +158,18 @@ def _check_writable(path, what):
         raise InputError(f"cannot write the {what} {path}: permission denied")
 
 
-def _dump(model, handle, as_pickle):
-    """Write ``model`` to an open binary file: a pickle, or the safe format."""
-    if as_pickle:
-        pickle.dump(model, handle)
-    else:
-        from .persistence import model_bytes
-
-        handle.write(model_bytes(model))
-
-
 def _write_model(model, path, as_pickle=False):
     """Write ``model`` to ``path`` atomically (the safe format, or a pickle);
     if that fails (a full disk, say), save it in the temporary folder rather
     than lose the training."""
+    from .persistence import model_bytes
+
+    data = pickle.dumps(model) if as_pickle else model_bytes(model)
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("wb") as handle:
-            _dump(model, handle, as_pickle)
+            handle.write(data)
         os.replace(partial, path)
         return path
     except OSError as error:
@@ -183,7 +178,7 @@ def _write_model(model, path, as_pickle=False):
                                          suffix=".pkl" if as_pickle else ".skdann",
                                          delete=False) as handle:
             try:
-                _dump(model, handle, as_pickle)
+                handle.write(data)
             except OSError:
                 raise InputError(f"cannot write the model {path}: {error.strerror}; the "
                                  "temporary folder is not writable either, so the "

@@ -9,11 +9,13 @@ file whose tensors are the network's weights, the optimizer's state and the
 fitted arrays, and whose header carries the parameters and the other fitted
 attributes as JSON. Loading parses that JSON and those tensors, looks the
 classes up in fixed tables (:data:`SAFE_TRANSFORMERS`, :data:`ESTIMATORS`),
-rebuilds the network from the parameters and copies the weights in. No
-pickle is read, and nothing named in the file is imported or called.
+checks every value against what the network built from the parameters
+expects, and copies the weights in. No pickle is read, and nothing named in
+the file is imported or called.
 
 What a file cannot hold as data (a user's ``feature_extractor`` module, a
-callable schedule, an optimizer class, ``callbacks``) is recorded by name;
+callable schedule, an optimizer class, ``callbacks``, and ``torch.compile``
+options, which reach a compiler and its cache folders) is recorded by name;
 :func:`load_model` then needs it passed back, as skorch needs the module
 class before ``load_params``.
 """
@@ -34,7 +36,7 @@ from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, Robus
 from skorch.history import History
 
 from ._version import __version__
-from .base import OPTIMIZERS, _seeded_torch
+from .base import OPTIMIZERS, _layer_sizes, _seeded_torch
 from .classifier import DANNClassifier
 from .exceptions import ModelFileError, SavedVersionWarning
 from .images import ImageAugmentation
@@ -64,6 +66,12 @@ ESTIMATORS = {cls.__name__: cls for cls in (DANNClassifier, DANNRegressor)}
 
 # safetensors' first 8 bytes: the header's length, little-endian; a sane bound.
 _MAX_HEADER_BYTES = 100_000_000
+# Bounds on what a file may ask the loader to build before its weights are
+# compared (a damaged or hostile file must not allocate gigabytes first).
+_MAX_IMAGE_SIDE, _MAX_IMAGE_VALUES, _MAX_THREADS = 65536, 2 ** 26, 4096
+# Parameters a file may not set to anything but these plain values: a dict
+# of torch.compile options names a compiler executable and folders to write.
+_PLAIN_ONLY = {"compile": (bool, str), "callbacks": (type(None), list)}
 # The net's training progress, restored so that partial_fit continues the
 # schedules where they stopped.
 _NET_STATE = ("max_epochs", "train_steps_done_", "batches_per_epoch_")
@@ -120,8 +128,8 @@ class _Encoder:
 
     def _array(self, array, name):
         if array.dtype.kind in "biuf":
-            self.tensors[name] = torch.from_numpy(
-                np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
+            self.tensors[name] = torch.from_numpy(np.ascontiguousarray(
+                array, dtype=array.dtype.newbyteorder("=")).reshape(array.shape))
             # The memory order decides the summation order of matrix products:
             # a Fortran-ordered array (PCA's components_) comes back as one.
             fortran = array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous
@@ -228,6 +236,9 @@ def _estimator_record(estimator, prefix, tensors):
     encoder = _Encoder(tensors)
     params, supplied = {}, {}
     for name, value in estimator.get_params(deep=False).items():
+        if name in _PLAIN_ONLY and not isinstance(value, _PLAIN_ONLY[name]):
+            supplied[name] = f"a {type(value).__name__}, which a file may not set"
+            continue
         try:
             params[name] = encoder.encode(value, f"{prefix}param.{name}")
         except _Unsupported as why:
@@ -344,9 +355,10 @@ def _check_fitted(estimator):
 
 
 # -- the file ------------------------------------------------------------------
-def _checksum(tensors):
-    """SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
-    digest = hashlib.sha256()
+def _checksum(tensors, description):
+    """SHA-256 over the model's JSON description and every tensor's name,
+    dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256(description.encode())
     for name in sorted(tensors):
         tensor = tensors[name].contiguous()
         digest.update(json.dumps([name, str(tensor.dtype), list(tensor.shape)]).encode())
@@ -426,13 +438,13 @@ def model_bytes(model):
     from safetensors.torch import save as save_tensors
 
     tensors = {}
-    record = _model_record(model, tensors)
+    description = json.dumps(_model_record(model, tensors), allow_nan=True)
     metadata = {
         "format": FORMAT_NAME,
         "format_version": str(FORMAT_VERSION),
         "sk_dann_version": __version__,
-        "sha256": _checksum(tensors),
-        "model": json.dumps(record, allow_nan=True),
+        "sha256": _checksum(tensors, description),
+        "model": description,
     }
     return save_tensors(tensors, metadata=metadata)
 
@@ -441,6 +453,10 @@ def _write_atomically(data, path):
     folder = path.parent if str(path.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp's file is private (0600); a model file gets the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -533,8 +549,11 @@ def load_model(path, **params):
     ------
     sk_dann.exceptions.ModelFileError
         The file is not an sk_dann model (a pickle, say), is truncated or
-        damaged (the SHA-256 of its tensors differs), or was written in a
-        newer format.
+        damaged (the SHA-256 of its description and tensors differs, or a
+        value is not what the model needs), or was written in a newer format.
+    TypeError
+        A parameter the file could not hold is not given, or a keyword is no
+        parameter of the estimator.
     """
     path = Path(path)
     if path.is_dir():
@@ -543,8 +562,8 @@ def load_model(path, **params):
         raise FileNotFoundError(f"model file not found: {path}")
     data = path.read_bytes()
     metadata = _read_header(data, path)
-    version = metadata.get("format_version", "")
-    if not version.isdigit():
+    version = metadata.get("format_version")
+    if not (isinstance(version, str) and version.isascii() and version.isdigit()):
         raise ModelFileError(f"{path}: unreadable format version {version!r}.")
     if int(version) > FORMAT_VERSION:
         raise ModelFileError(
@@ -558,9 +577,11 @@ def load_model(path, **params):
         tensors = load_tensors(data)
     except SafetensorError as error:
         raise ModelFileError(f"{path} is damaged or truncated ({error}).") from None
-    if _checksum(tensors) != metadata.get("sha256"):
+    description = metadata.get("model")
+    if not isinstance(description, str) or _checksum(tensors, description) != metadata.get(
+            "sha256"):
         raise ModelFileError(
-            f"{path}: the checksum of its weights does not match the one recorded when "
+            f"{path}: the checksum of its contents does not match the one recorded when "
             "it was saved; the file was changed or damaged. Get a fresh copy.")
     saved_version = metadata.get("sk_dann_version", "unknown")
     if saved_version != __version__:
@@ -570,7 +591,7 @@ def load_model(path, **params):
             "saved it.", SavedVersionWarning, stacklevel=2)
     decoder = _Decoder(tensors)
     try:
-        record = _mapping(json.loads(metadata["model"]))
+        record = _mapping(json.loads(description))
         model = _rebuild_model(record, decoder, params)
         unread = sorted(set(tensors) - decoder.used)
         if unread:
@@ -578,11 +599,14 @@ def load_model(path, **params):
         return model
     except _CallerError as error:
         raise TypeError(str(error)) from None
-    except (KeyError, TypeError, AttributeError) as error:
-        raise ModelFileError(f"{path} is damaged: its description is incomplete "
-                             f"({type(error).__name__}: {error}).") from None
     except ModelFileError as error:
         raise ModelFileError(f"{path}: {error}") from None
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError, IndexError,
+            RecursionError, MemoryError, RuntimeError) as error:
+        # Whatever a value the model cannot use raises while it is rebuilt.
+        detail = " ".join(str(error).split())[:300]
+        raise ModelFileError(f"{path} is damaged or not what it claims to be: "
+                             f"{type(error).__name__}: {detail}") from None
 
 
 def _rebuild_model(record, decoder, params):
@@ -615,7 +639,7 @@ def _rebuild_transformer(record, decoder):
     except TypeError as error:
         raise ModelFileError(f"the {name} step has parameters it does not take ({error})")
     for key, value in _mapping(record["attributes"]).items():
-        _check_attribute_name(key, name)
+        _check_attribute_name(key, step)
         setattr(step, key, decoder.decode(value))
     return step
 
@@ -627,8 +651,30 @@ def _optimizer_name(estimator):
 
 
 def _check_attribute_name(key, owner):
-    if not key.isidentifier() or key.startswith("__"):
-        raise ModelFileError(f"the {owner} has an attribute named {key!r}")
+    """An attribute a file may set: a plain name, never one of the class's
+    own (a method, a property) that the value would replace."""
+    if not key.isidentifier() or key.startswith("__") or hasattr(type(owner), key):
+        raise ModelFileError(f"the {type(owner).__name__} has an attribute named {key!r}")
+
+
+def _check_sizes(estimator, module_state):
+    """What the network would be built with, against the weights the file
+    holds (they are at most the file's size): a layer width must be one of
+    their dimensions, images and thread counts must be of a plausible size."""
+    dims = {size for tensor in module_state.values() for size in tensor.shape}
+    shape = tuple(estimator.input_shape_)
+    widths = list(_layer_sizes(estimator.domain_hidden_layer_sizes))
+    if estimator._is_mlp() and len(shape) == 1:
+        widths += [*_layer_sizes(estimator.hidden_layer_sizes), shape[0]]
+    if any(width not in dims for width in widths):
+        raise ModelFileError("its layer widths do not match its weights")
+    if not all(isinstance(side, int) and 0 < side <= _MAX_IMAGE_SIDE for side in shape) or (
+            np.prod(shape, dtype=np.float64) > _MAX_IMAGE_VALUES):
+        raise ModelFileError(f"input_shape_ {shape} is not a plausible input shape")
+    threads = estimator.n_threads_
+    if not (isinstance(threads, int) and 0 < threads <= _MAX_THREADS) or (
+            isinstance(estimator.n_threads, int) and estimator.n_threads > _MAX_THREADS):
+        raise ModelFileError(f"n_threads_={threads!r} is not a plausible thread count")
 
 
 def _rebuild_estimator(record, prefix, decoder, given):
@@ -650,11 +696,15 @@ def _rebuild_estimator(record, prefix, decoder, given):
     unknown = sorted(set(given) - set(cls().get_params(deep=False)))
     if unknown:
         raise _CallerError(f"load_model got {unknown}, which are not parameters of {name}.")
+    for key, kinds in _PLAIN_ONLY.items():
+        if key in params and not isinstance(params[key], kinds):
+            raise ModelFileError(f"the parameter {key} is a {type(params[key]).__name__}, "
+                                 "which sk_dann never writes")
     estimator = cls(**params)
     estimator.set_params(**given)
-    estimator._validate_params()
+    estimator._check_params()
     for key, value in _mapping(record["attributes"]).items():
-        _check_attribute_name(key, name)
+        _check_attribute_name(key, estimator)
         if not key.endswith("_") and key != "_sklearn_output_config":
             raise ModelFileError(f"{key!r} is not a fitted attribute")
         setattr(estimator, key, decoder.decode(value))
@@ -669,10 +719,13 @@ def _rebuild_estimator(record, prefix, decoder, given):
             torch.Generator().set_state(generator_state)
         except (RuntimeError, TypeError):
             raise ModelFileError("the batch order's generator state is invalid") from None
+    _check_sizes(estimator, module_state)
+    optimizer_state = decoder.decode(net_record["optimizer_state"])
     with _seeded_torch(estimator.seed_, "cpu"):
         estimator._restore_net(
             module_state,
-            optimizer_state=(decoder.decode(net_record["optimizer_state"])
+            # another optimizer given at load starts afresh
+            optimizer_state=(optimizer_state
                              if net_record["optimizer_class"] == _optimizer_name(estimator)
                              else None),
             history=History(_list(net_record["history"])),

@@ -163,7 +163,7 @@ def test_a_failed_model_write_keeps_the_trained_model(files, capsys, monkeypatch
 def test_a_file_that_is_no_model_is_named(files, capsys):
     err = _fails(["predict", "--model", str(files / "source.npz"), "--input",
                   str(files / "target.csv"), "--output", str(files / "p.csv")], capsys)
-    assert "is not an sk_dann model file" in err and "--allow-pickle" in err
+    assert "not an sk_dann model file" in err and "zip archive" in err
     with open(files / "list.pkl", "wb") as handle:
         __import__("pickle").dump([1, 2], handle)
     err = _fails(["evaluate", "--model", str(files / "list.pkl"), "--input",

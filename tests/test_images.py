@@ -168,8 +168,9 @@ def test_lambda_changes_the_image_model():
 def test_augmentation_is_seeded_and_changes_training():
     Xs, ys, Xt = shifted_images()
     augment = ImageAugmentation(shift=2, noise_std=0.1)
-    a = DANNClassifier(augmentation=augment, **SMALL).fit(Xs, ys, X_target=Xt)
-    b = DANNClassifier(augmentation=augment, **SMALL).fit(Xs, ys, X_target=Xt)
+    # n_threads fixed: bit-for-bit repeatable whatever else runs on the machine
+    a = DANNClassifier(augmentation=augment, n_threads=1, **SMALL).fit(Xs, ys, X_target=Xt)
+    b = DANNClassifier(augmentation=augment, n_threads=1, **SMALL).fit(Xs, ys, X_target=Xt)
     plain = DANNClassifier(**SMALL).fit(Xs, ys, X_target=Xt)
     np.testing.assert_array_equal(a.predict_proba(Xt), b.predict_proba(Xt))
     assert not np.allclose(a.predict_proba(Xt), plain.predict_proba(Xt))

@@ -1,6 +1,8 @@
 """Safe model files: save_model / load_model round trips, and files that must not load."""
 import base64
 import io
+import os
+import stat
 import json
 import pickle
 import subprocess
@@ -293,7 +295,7 @@ def _rewrite(source, target, metadata=None, tensors=None, fix_checksum=True):
     (metadata or (lambda m: None))(meta)
     (tensors or (lambda t: None))(loaded)
     if fix_checksum:  # past the checksum: the loader itself must refuse
-        meta["sha256"] = _checksum(loaded)
+        meta["sha256"] = _checksum(loaded, meta["model"])
     target.write_bytes(save_tensors(loaded, metadata=meta))
     return target
 
@@ -498,3 +500,98 @@ def test_a_header_length_that_starts_like_a_pickle_loads(model_file, tmp_path):
             break
     assert path.read_bytes()[:1] == b"\x80"
     assert load_model(path).classes_.tolist() == [-1, 1]
+
+
+def test_compile_options_in_a_file_are_refused(model_file, tmp_path):
+    """torch.compile's options name a compiler executable and folders to write."""
+    script = tmp_path / "cxx.sh"
+    script.write_text(f"#!/bin/sh\ntouch {tmp_path / 'pwned'}\n")
+    script.chmod(0o755)
+    options = {"dict": [["options", {"dict": [["cpp.cxx", {"tuple": [str(script)]}]]}]]}
+    crafted = _rewrite(model_file, tmp_path / "c.skdann", _edit_record(
+        lambda r: r["estimator"]["params"].update(compile=options)))
+    with pytest.raises(ModelFileError, match="compile is a dict, which sk_dann never writes"):
+        load_model(crafted)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_compile_options_are_given_back_at_load(tmp_path):
+    Xs, ys, Xt, _ = _moons()
+    model = DANNClassifier(**QUICK).fit(Xs, ys, X_target=Xt)
+    model.set_params(compile={"mode": "default"})
+    path = save_model(model, tmp_path / "m.skdann")
+    with pytest.raises(TypeError, match=r"compile \(it was a dict, which a file may not set\)"):
+        load_model(path)
+    assert load_model(path, compile=False).compile is False
+
+
+def test_values_that_do_not_fit_the_network_are_refused(model_file, tmp_path):
+    def optimizer_state(tensors):
+        for name in [n for n in tensors if n.startswith("optimizer.state.")]:
+            tensors[name] = torch.zeros(1)
+    cases = {
+        "does not fit that parameter": dict(tensors=optimizer_state),
+        "layer widths do not match": dict(metadata=_edit_record(
+            lambda r: r["estimator"]["params"].update(
+                hidden_layer_sizes={"tuple": [10 ** 9]}))),
+        "not a plausible input shape": dict(metadata=_edit_record(
+            lambda r: r["estimator"]["attributes"].update(
+                input_shape_={"tuple": [2, 10 ** 6, 10 ** 6]}))),
+        "plausible thread count": dict(metadata=_edit_record(
+            lambda r: r["estimator"]["attributes"].update(n_threads_=10 ** 9))),
+        "OverflowError": dict(metadata=_edit_record(
+            lambda r: r["estimator"]["net"].update(train_steps_done_=float("inf")))),
+        "JSONDecodeError": dict(metadata=lambda m: m.update(model="{not json")),
+        "unreadable format version": dict(metadata=lambda m: m.update(format_version="¹")),
+        "attribute named 'predict'": dict(metadata=_edit_record(
+            lambda r: r["estimator"]["attributes"].update(predict=1))),
+        "cannot reshape": dict(metadata=_edit_record(
+            lambda r: r["estimator"]["attributes"].update(classes_={
+                "array_values": [1, 2, 3], "dtype": "|O", "shape": [2]}))),
+    }
+    for index, (message, change) in enumerate(cases.items()):
+        path = _rewrite(model_file, tmp_path / f"{index}.skdann", **change)
+        with pytest.raises(ModelFileError, match=message):
+            load_model(path)
+    unchecked = _rewrite(model_file, tmp_path / "json.skdann", _edit_record(
+        lambda r: r["estimator"]["params"].update(lr=0.5)), fix_checksum=False)
+    with pytest.raises(ModelFileError, match="checksum"):
+        load_model(unchecked)
+
+
+def test_another_optimizer_at_load_starts_afresh(model_file):
+    Xs, ys, Xt, _ = _moons()
+    model = load_model(model_file, optimizer="adam")
+    model.partial_fit(Xs, np.where(ys == 1, 1, -1), X_target=Xt)
+    assert type(model.net_.optimizer_).__name__ == "Adam"
+
+
+def test_values_keep_their_type_shape_and_layout():
+    from sk_dann.persistence import _Decoder, _Encoder
+
+    values = {
+        "zero_d": np.array(3.5), "fortran": np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        "big_endian": np.arange(3, dtype=">i4"), "strings": np.array(["a,b", 'q"', "\n"]),
+        "objects": np.array(["x", 1, True, None], dtype=object), "bools": np.array([True]),
+        "float32": np.float32(0.1), "tuple": (1, [2.0, "s"]), "int_keys": {0: 1.0, "k": None},
+        "empty": np.zeros((0, 3), np.float32),
+    }
+    tensors = {}
+    encoded = json.loads(json.dumps({k: _Encoder(tensors).encode(v, k) for k, v in values.items()}))
+    decoded = {k: _Decoder(tensors).decode(v) for k, v in encoded.items()}
+    for name, value in values.items():
+        got = decoded[name]
+        assert type(got) is type(value), name
+        if isinstance(value, np.ndarray):
+            assert got.shape == value.shape and got.tolist() == value.tolist(), name
+            assert got.dtype == value.dtype.newbyteorder("="), name
+            assert got.flags.f_contiguous == value.flags.f_contiguous, name
+        else:
+            assert got == value, name
+    assert decoded["float32"].dtype == np.float32
+
+
+def test_a_saved_file_gets_the_usual_permissions(model_file):
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(model_file.stat().st_mode) == 0o666 & ~umask
