@@ -231,7 +231,7 @@ def _plain_json(value):
 
 
 # -- what a model is made of -------------------------------------------------------
-def _estimator_record(estimator, prefix, tensors):
+def _estimator_record(estimator, prefix, tensors, optimizer_state=True):
     """Parameters, fitted attributes and network state of a DANN estimator."""
     encoder = _Encoder(tensors)
     params, supplied = {}, {}
@@ -278,7 +278,8 @@ def _estimator_record(estimator, prefix, tensors):
                                                      f"{prefix}batch_generator_state"),
             "reversal_lambda": net.module_.reversal.lambda_,
             "optimizer_class": type(net.optimizer_).__name__,
-            "optimizer_state": encoder.encode(optimizer["state"], f"{prefix}optimizer.state"),
+            "optimizer_state": (encoder.encode(optimizer["state"], f"{prefix}optimizer.state")
+                                if optimizer_state else None),
             "history": history,
         },
     }
@@ -310,12 +311,13 @@ def _transformer_record(step, prefix, tensors):
     return {"class": owner, "params": params, "attributes": attributes}
 
 
-def _model_record(model, tensors):
+def _model_record(model, tensors, optimizer_state=True):
     # Exact classes: a subclass brings code of its own, which a file cannot hold.
     estimators = tuple(ESTIMATORS.values())
     if type(model) in estimators:
         _check_fitted(model)
-        return {"kind": "estimator", "estimator": _estimator_record(model, "", tensors)}
+        return {"kind": "estimator",
+                "estimator": _estimator_record(model, "", tensors, optimizer_state)}
     if type(model) is not Pipeline:
         hint = (" For a search, save its best_estimator_."
                 if type(model).__name__.endswith("SearchCV") else "")
@@ -344,7 +346,8 @@ def _model_record(model, tensors):
                 "code when loaded: load only files you trust).")
         steps.append({"name": name, **_transformer_record(step, f"step{index}.", tensors)})
     steps.append({"name": last_name,
-                  **_estimator_record(last, f"step{len(transformers)}.", tensors)})
+                  **_estimator_record(last, f"step{len(transformers)}.", tensors,
+                                      optimizer_state)})
     return {"kind": "pipeline", "steps": steps, "verbose": bool(model.verbose)}
 
 
@@ -367,7 +370,7 @@ def _checksum(tensors, description):
     return digest.hexdigest()
 
 
-def save_model(model, path, *, overwrite=False):
+def save_model(model, path, *, overwrite=False, optimizer_state=True):
     """Write a fitted model to ``path`` in sk_dann's safe format (no pickle).
 
     Parameters
@@ -384,6 +387,12 @@ def save_model(model, path, *, overwrite=False):
     overwrite : bool, default=False
         Replace an existing file. Without it an existing ``path`` is an error,
         so a typo never destroys another file.
+    optimizer_state : bool, default=True
+        Store the optimizer's state (SGD's momentum buffers: as large as the
+        weights), so that ``partial_fit`` or ``warm_start`` after loading
+        continues exactly as without saving. ``False`` halves the file of a
+        model that is only used to predict; training after loading then
+        starts the optimizer afresh.
 
     Returns
     -------
@@ -396,7 +405,7 @@ def save_model(model, path, *, overwrite=False):
     dtype, ``feature_names_in_``, ``y_mean_``, ``n_threads_``, ...), the
     history, the network's weights, the optimizer's state and the batch
     order's state (so ``partial_fit`` continues as it would have), and a
-    SHA-256 of all tensors. A user-given ``feature_extractor`` module, callable
+    SHA-256 of the description and all tensors. A user-given ``feature_extractor`` module, callable
     schedules, an optimizer class and ``callbacks`` are not data: the file
     records their names, and :func:`load_model` needs them passed back.
 
@@ -419,16 +428,18 @@ def save_model(model, path, *, overwrite=False):
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or "
                               "choose another file name.")
-    _write_atomically(model_bytes(model), path)
+    _write_atomically(model_bytes(model, optimizer_state=optimizer_state), path)
     return path
 
 
-def model_bytes(model):
+def model_bytes(model, *, optimizer_state=True):
     """The bytes :func:`save_model` writes, for a stream or a store of your own.
 
     Parameters
     ----------
     model : DANNClassifier, DANNRegressor or sklearn.pipeline.Pipeline
+        As for :func:`save_model`.
+    optimizer_state : bool, default=True
         As for :func:`save_model`.
 
     Returns
@@ -438,7 +449,7 @@ def model_bytes(model):
     from safetensors.torch import save as save_tensors
 
     tensors = {}
-    description = json.dumps(_model_record(model, tensors), allow_nan=True)
+    description = json.dumps(_model_record(model, tensors, optimizer_state), allow_nan=True)
     metadata = {
         "format": FORMAT_NAME,
         "format_version": str(FORMAT_VERSION),

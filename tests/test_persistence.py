@@ -71,6 +71,10 @@ def _fitted_models():
         ("minmax", MinMaxScaler()), ("pca", PCA(n_components=2)), ("skip", "passthrough"),
         ("dann", DANNClassifier(**QUICK))]).fit(np.c_[Xs, Xs[:, :1]], ys), np.c_[Xt, Xt[:, :1]],
         {})
+    continued = DANNClassifier(**QUICK)
+    for _ in range(2):
+        continued.partial_fit(Xs, ys, X_target=Xt)
+    models["classifier_partial_fit"] = (continued, Xt, {})
     models["regressor"] = (DANNRegressor(**QUICK).fit(
         Xs, 10 * Xs[:, 0] + 3, X_target=Xt), Xt, {})
     module = eval(CUSTOM_MODULE)
@@ -432,6 +436,9 @@ def test_the_cli_reads_a_pickle_only_when_allowed(payload, tmp_path, capsys):
         main(["predict", "--model", str(evil), "--input", str(tmp_path / "target.npy"),
               "--output", str(tmp_path / "p.csv")])
     assert stop.value.code == 2 and "--allow-pickle" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["evaluate", "--model", str(evil), "--input", str(tmp_path / "source.npz")])
+    assert stop.value.code == 2 and "a pickle runs code" in capsys.readouterr().err
     assert not marker.exists() and not (tmp_path / "p.csv").exists()
 
     fit = ["fit", "--source", str(tmp_path / "source.npz"), "--target",
@@ -595,3 +602,16 @@ def test_a_saved_file_gets_the_usual_permissions(model_file):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(model_file.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_file_without_optimizer_state_is_half_and_predicts_the_same(default_size_model,
+                                                                      tmp_path):
+    full = save_model(default_size_model, tmp_path / "full.skdann")
+    lean = save_model(default_size_model, tmp_path / "lean.skdann", optimizer_state=False)
+    assert lean.stat().st_size < 0.55 * full.stat().st_size
+    assert lean.stat().st_size < 1.1 * _weight_bytes(default_size_model)
+    Xs, ys, Xt, _ = _moons()
+    loaded = load_model(lean)
+    np.testing.assert_array_equal(loaded.predict_proba(Xt), default_size_model.predict_proba(Xt))
+    assert loaded.net_.optimizer_.state_dict()["state"] == {}
+    loaded.partial_fit(Xs, ys, X_target=Xt)  # trains on, with a fresh optimizer
