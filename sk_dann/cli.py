@@ -115,19 +115,20 @@ def _model_columns(model, X, path):
 
 def _load_model(path, allow_pickle=False):
     from .exceptions import ModelFileError
-    from .persistence import load_model
+    from .persistence import load_model, looks_like_pickle
 
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"--model {path} is a folder, not a model file")
     if not path.is_file():
         raise InputError(f"model file not found: {path}")
     try:
         model = load_model(path)
     except TypeError as error:  # a model that needs what the command line cannot give
-        raise InputError(str(error)) from error
+        raise InputError(f"{error} The command line cannot pass them: load this model in "
+                         "Python with sk_dann.load_model") from error
     except ModelFileError as error:
-        with path.open("rb") as handle:
-            is_pickle = handle.read(1) == b"\x80"
-        if not is_pickle:
+        if not looks_like_pickle(path.read_bytes()):
             raise InputError(str(error)) from error
         if not allow_pickle:
             raise InputError(
@@ -141,8 +142,10 @@ def _load_model(path, allow_pickle=False):
             raise InputError(f"{path}: not a model file written by sk-dann fit "
                              f"({type(error).__name__}: {error})") from error
     if not (hasattr(model, "predict") and hasattr(model, "classes_")):
-        raise InputError(f"{path}: holds a {type(model).__name__}, not a classifier "
-                         "written by sk-dann fit")
+        final = model.steps[-1][1] if hasattr(model, "steps") else model
+        raise InputError(f"{path}: holds a {type(final).__name__}"
+                         + (" (in a Pipeline)" if final is not model else "")
+                         + ", not a classifier; sk-dann predict and evaluate need one")
     return model
 
 

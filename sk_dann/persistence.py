@@ -47,8 +47,8 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "SAFE_TRANSFORMERS",
-    "is_model_file",
     "load_model",
+    "looks_like_pickle",
     "model_bytes",
     "save_model",
 ]
@@ -66,6 +66,8 @@ ESTIMATORS = {cls.__name__: cls for cls in (DANNClassifier, DANNRegressor)}
 
 # safetensors' first 8 bytes: the header's length, little-endian; a sane bound.
 _MAX_HEADER_BYTES = 100_000_000
+# The safetensors metadata entry that holds sk_dann's header (JSON).
+_METADATA_KEY = "sk_dann"
 # Bounds on what a file may ask the loader to build before its weights are
 # compared (a damaged or hostile file must not allocate gigabytes first).
 _MAX_IMAGE_SIDE, _MAX_IMAGE_VALUES, _MAX_THREADS = 65536, 2 ** 26, 4096
@@ -82,8 +84,13 @@ class _Unsupported(TypeError):
     """A value that the format cannot hold as data."""
 
 
-class _CallerError(TypeError):
-    """load_model's own arguments are wrong (not the file)."""
+class _CallerError(Exception):
+    """load_model's own arguments are wrong, not the file: carries the error
+    (a TypeError or ValueError) that load_model raises as it is."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
 
 
 class _Encoder:
@@ -449,15 +456,17 @@ def model_bytes(model, *, optimizer_state=True):
     from safetensors.torch import save as save_tensors
 
     tensors = {}
-    description = json.dumps(_model_record(model, tensors, optimizer_state), allow_nan=True)
-    metadata = {
+    record = _model_record(model, tensors, optimizer_state)
+    header = {
         "format": FORMAT_NAME,
         "format_version": str(FORMAT_VERSION),
         "sk_dann_version": __version__,
-        "sha256": _checksum(tensors, description),
-        "model": description,
+        "sha256": _checksum(tensors, json.dumps(record, allow_nan=True)),
+        "model": record,
     }
-    return save_tensors(tensors, metadata=metadata)
+    # One metadata entry: safetensors writes several in an arbitrary order,
+    # and the same model should give the same bytes.
+    return save_tensors(tensors, metadata={_METADATA_KEY: json.dumps(header, allow_nan=True)})
 
 
 def _write_atomically(data, path):
@@ -478,62 +487,69 @@ def _write_atomically(data, path):
         raise
 
 
+def _safetensors_metadata(data):
+    """The metadata of a safetensors header at the start of ``data``, or None."""
+    if len(data) < 8:
+        return None
+    (length,) = struct.unpack("<Q", data[:8])
+    if length > min(_MAX_HEADER_BYTES, len(data) - 8):
+        return None
+    try:
+        metadata = json.loads(data[8:8 + length])["__metadata__"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return metadata if isinstance(metadata, dict) else None
+
+
+def looks_like_pickle(data):
+    """Whether ``data`` (a file's bytes) is a pickle rather than a model file.
+
+    A safetensors header's length may itself start with pickle's first byte
+    (0x80), so a pickle is: protocol 2 to 5 after 0x80, a third byte that a
+    header length below 64 KiB would have as 0, the STOP opcode at the end,
+    and no readable safetensors header.
+
+    Parameters
+    ----------
+    data : bytes
+
+    Returns
+    -------
+    bool
+    """
+    return (data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+            and data[2:3] != b"\x00" and data[-1:] == b"." and _safetensors_metadata(data) is None)
+
+
 def _read_header(data, path):
     """The safetensors header's metadata, with a clear error for other files."""
     (length,) = struct.unpack("<Q", data[:8]) if len(data) >= 8 else (None,)
-    metadata = None
-    if length is not None and length <= min(_MAX_HEADER_BYTES, len(data) - 8):
-        try:
-            metadata = json.loads(data[8:8 + length])["__metadata__"]
-        except (ValueError, KeyError, TypeError):
-            pass
-    if not isinstance(metadata, dict):
-        # What else it is, for the message (a safetensors header's length may
-        # itself start with pickle's first byte, so this is asked only now).
-        kind = ("a pickle" if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04",
-                                                                  b"\x05")
-                else "a zip archive (joblib, skops, torch.save)" if data[:2] == b"PK" else None)
-        if kind is not None:
+    metadata = _safetensors_metadata(data)
+    if metadata is None:
+        if looks_like_pickle(data):
             raise ModelFileError(
-                f"{path} is {kind}, not an sk_dann model file. It was not loaded, because "
+                f"{path} is a pickle, not an sk_dann model file. It was not loaded, because "
                 "loading a pickle runs code from it. If you trust whoever made it, load "
                 "it with pickle yourself (the CLI: --allow-pickle) and save it again with "
                 "sk_dann.save_model.")
+        if data[:2] == b"PK":
+            raise ModelFileError(
+                f"{path} is a zip archive (an .npz, a torch.save file, ...), not an sk_dann "
+                "model file.")
         if length is not None and length > len(data) - 8 and data[8:9] == b"{":
             raise ModelFileError(
                 f"{path} is truncated, or not an sk_dann model file (its header claims "
                 f"{length} bytes; the file has {len(data)}).")
         raise ModelFileError(f"{path} is not an sk_dann model file (no sk_dann header); "
                              "it may be damaged.")
-    if metadata.get("format") != FORMAT_NAME:
-        raise ModelFileError(f"{path} is a safetensors file but not an sk_dann model "
-                             f"(format {metadata.get('format')!r}).")
-    return metadata
-
-
-def is_model_file(path):
-    """Whether ``path`` starts like an sk_dann model file (reads the header only).
-
-    Parameters
-    ----------
-    path : str or path-like
-
-    Returns
-    -------
-    bool
-    """
     try:
-        with open(path, "rb") as stream:
-            head = stream.read(8)
-            if len(head) < 8:
-                return False
-            (length,) = struct.unpack("<Q", head)
-            if length > _MAX_HEADER_BYTES:
-                return False
-            _read_header(head + stream.read(length), path)
-        return True
-    except (OSError, ModelFileError):
-        return False
+        metadata = json.loads(metadata[_METADATA_KEY])
+    except (KeyError, TypeError, ValueError):
+        metadata = None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise ModelFileError(f"{path} is a safetensors file but not an sk_dann model "
+                             "(no sk_dann header).")
+    return metadata
 
 
 def load_model(path, **params):
@@ -541,10 +557,11 @@ def load_model(path, **params):
 
     Parameters
     ----------
-    path : str or path-like
-        The model file.
+    path : str, path-like or bytes
+        The model file, or its bytes (from :func:`model_bytes`).
     **params
-        Parameters of the DANN estimator: required for those the file could
+        Parameters of the DANN estimator (the last step of a Pipeline, named
+        without the step's prefix): required for those the file could
         not store as data (its error names them: a ``feature_extractor``
         module, which must be an unfitted instance of the same architecture,
         callable schedules, an optimizer class, ``callbacks``); any other
@@ -566,12 +583,15 @@ def load_model(path, **params):
         A parameter the file could not hold is not given, or a keyword is no
         parameter of the estimator.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder, not a model file.")
-    if not path.is_file():
-        raise FileNotFoundError(f"model file not found: {path}")
-    data = path.read_bytes()
+    if isinstance(path, (bytes, bytearray, memoryview)):
+        data, path = bytes(path), "the model bytes"
+    else:
+        path = Path(path)
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder, not a model file.")
+        if not path.is_file():
+            raise FileNotFoundError(f"model file not found: {path}")
+        data = path.read_bytes()
     metadata = _read_header(data, path)
     version = metadata.get("format_version")
     if not (isinstance(version, str) and version.isascii() and version.isdigit()):
@@ -588,9 +608,10 @@ def load_model(path, **params):
         tensors = load_tensors(data)
     except SafetensorError as error:
         raise ModelFileError(f"{path} is damaged or truncated ({error}).") from None
-    description = metadata.get("model")
-    if not isinstance(description, str) or _checksum(tensors, description) != metadata.get(
-            "sha256"):
+    # The checksum covers the description as json.dumps writes it (which
+    # reading and writing again reproduces exactly).
+    description = json.dumps(metadata.get("model"), allow_nan=True)
+    if _checksum(tensors, description) != metadata.get("sha256"):
         raise ModelFileError(
             f"{path}: the checksum of its contents does not match the one recorded when "
             "it was saved; the file was changed or damaged. Get a fresh copy.")
@@ -602,14 +623,14 @@ def load_model(path, **params):
             "saved it.", SavedVersionWarning, stacklevel=2)
     decoder = _Decoder(tensors)
     try:
-        record = _mapping(json.loads(description))
+        record = _mapping(metadata["model"])
         model = _rebuild_model(record, decoder, params)
         unread = sorted(set(tensors) - decoder.used)
         if unread:
             raise ModelFileError(f"it holds entries that sk_dann did not write: {unread[:5]}")
         return model
-    except _CallerError as error:
-        raise TypeError(str(error)) from None
+    except _CallerError as wrapper:
+        raise wrapper.error from None
     except ModelFileError as error:
         raise ModelFileError(f"{path}: {error}") from None
     except (KeyError, TypeError, AttributeError, ValueError, OverflowError, IndexError,
@@ -668,10 +689,10 @@ def _check_attribute_name(key, owner):
         raise ModelFileError(f"the {type(owner).__name__} has an attribute named {key!r}")
 
 
-def _check_sizes(estimator, module_state):
-    """What the network would be built with, against the weights the file
-    holds (they are at most the file's size): a layer width must be one of
-    their dimensions, images and thread counts must be of a plausible size."""
+def _check_widths(estimator, module_state):
+    """The layer widths the network would be built with, against the weights
+    the file holds (at most the file's size): each must be one of their
+    dimensions, so that nothing huge is allocated before the comparison."""
     dims = {size for tensor in module_state.values() for size in tensor.shape}
     shape = tuple(estimator.input_shape_)
     widths = list(_layer_sizes(estimator.domain_hidden_layer_sizes))
@@ -679,13 +700,24 @@ def _check_sizes(estimator, module_state):
         widths += [*_layer_sizes(estimator.hidden_layer_sizes), shape[0]]
     if any(width not in dims for width in widths):
         raise ModelFileError("its layer widths do not match its weights")
+
+
+def _check_input_shape(estimator):
+    """The file's input shape: the network is built from one such row."""
+    shape = tuple(estimator.input_shape_)
     if not all(isinstance(side, int) and 0 < side <= _MAX_IMAGE_SIDE for side in shape) or (
             np.prod(shape, dtype=np.float64) > _MAX_IMAGE_VALUES):
         raise ModelFileError(f"input_shape_ {shape} is not a plausible input shape")
-    threads = estimator.n_threads_
-    if not (isinstance(threads, int) and 0 < threads <= _MAX_THREADS) or (
-            isinstance(estimator.n_threads, int) and estimator.n_threads > _MAX_THREADS):
-        raise ModelFileError(f"n_threads_={threads!r} is not a plausible thread count")
+
+
+def _check_threads(estimator):
+    """The file's thread counts (torch would start that many threads)."""
+    for name in ("n_threads_", "n_threads"):
+        threads = getattr(estimator, name)
+        if name == "n_threads" and threads is None:
+            continue
+        if not (isinstance(threads, int) and -1 <= threads <= _MAX_THREADS and threads):
+            raise ModelFileError(f"{name}={threads!r} is not a plausible thread count")
 
 
 def _rebuild_estimator(record, prefix, decoder, given):
@@ -698,22 +730,22 @@ def _rebuild_estimator(record, prefix, decoder, given):
     missing = [key for key in supplied if key not in given]
     if missing:
         listing = "; ".join(f"{key} (it was {supplied[key]})" for key in missing)
-        raise _CallerError(
+        raise _CallerError(TypeError(
             f"This {name} was saved with parameters that a safe file cannot hold as data: "
             f"{listing}. Pass them to load_model, e.g. load_model(path, "
             + ", ".join(f"{key}=..." for key in missing) + ")"
             + (", with a feature_extractor module built as for the fit (its weights come "
-               "from the file)" if "feature_extractor" in missing else "") + ".")
+               "from the file)" if "feature_extractor" in missing else "") + "."))
     unknown = sorted(set(given) - set(cls().get_params(deep=False)))
     if unknown:
-        raise _CallerError(f"load_model got {unknown}, which are not parameters of {name}.")
+        raise _CallerError(TypeError(
+            f"load_model got {unknown}, which are not parameters of {name}."))
     for key, kinds in _PLAIN_ONLY.items():
         if key in params and not isinstance(params[key], kinds):
             raise ModelFileError(f"the parameter {key} is a {type(params[key]).__name__}, "
                                  "which sk_dann never writes")
     estimator = cls(**params)
-    estimator.set_params(**given)
-    estimator._check_params()
+    estimator._check_params()  # the file's values (an error here is the file's)
     for key, value in _mapping(record["attributes"]).items():
         _check_attribute_name(key, estimator)
         if not key.endswith("_") and key != "_sklearn_output_config":
@@ -721,6 +753,8 @@ def _rebuild_estimator(record, prefix, decoder, given):
         setattr(estimator, key, decoder.decode(value))
     if record.get("n_features_out") is not None:
         estimator._n_features_out = int(record["n_features_out"])
+    _check_threads(estimator)
+    _apply_given(estimator, given)
     net_record = _mapping(record["net"])
     module_state = {key: decoder.tensor(f"{prefix}module.{key}")
                     for key in _list(record["module_keys"])}
@@ -730,8 +764,45 @@ def _rebuild_estimator(record, prefix, decoder, given):
             torch.Generator().set_state(generator_state)
         except (RuntimeError, TypeError):
             raise ModelFileError("the batch order's generator state is invalid") from None
-    _check_sizes(estimator, module_state)
+    # What the network is built from may come from the caller: then a
+    # mismatch with the saved weights is the caller's error, not the file's.
+    shaped_by_caller = set(given) & {*estimator._STRUCTURAL_PARAMS, "lambda_schedule",
+                                     "lr_schedule"}
     optimizer_state = decoder.decode(net_record["optimizer_state"])
+    _check_input_shape(estimator)
+    try:
+        _check_widths(estimator, module_state)
+        _restore_estimator_net(estimator, net_record, module_state, optimizer_state,
+                               generator_state)
+    except (ValueError, TypeError, RuntimeError) as error:
+        if not shaped_by_caller:
+            raise
+        raise _CallerError(ValueError(
+            f"The network built with the given {sorted(shaped_by_caller)} does not fit the "
+            f"saved weights: {' '.join(str(error).split())[:300]}")) from None
+    return estimator
+
+
+def _apply_given(estimator, given):
+    """The caller's parameters over the file's; their errors are the caller's."""
+    try:
+        estimator.set_params(**given)
+        estimator._check_params()
+    except (TypeError, ValueError) as error:
+        raise _CallerError(type(error)(f"load_model's parameters: {error}")) from None
+    from .runtime import resolve_device
+
+    try:
+        resolve_device(estimator.device)
+    except ValueError as error:
+        hint = ("" if "device" in given else
+                f" This model was saved with device={estimator.device!r}; pass "
+                "device='cpu' (or 'auto') to load_model to load it here.")
+        raise _CallerError(ValueError(f"{error}{hint}")) from None
+
+
+def _restore_estimator_net(estimator, net_record, module_state, optimizer_state,
+                           generator_state):
     with _seeded_torch(estimator.seed_, "cpu"):
         estimator._restore_net(
             module_state,
@@ -743,4 +814,3 @@ def _rebuild_estimator(record, prefix, decoder, given):
             progress={key: int(net_record[key]) for key in _NET_STATE},
             batch_generator_state=generator_state,
             reversal_lambda=float(net_record["reversal_lambda"]))
-    return estimator

@@ -217,7 +217,7 @@ def test_file_size_is_the_tensors_plus_the_json(saved, default_size_model, tmp_p
         tensors = load_tensors(data)
         header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
         return (len(data), sum(t.numel() * t.element_size() for t in tensors.values()),
-                len(header["__metadata__"]["model"]), len(tensors))
+                len(header["__metadata__"]["sk_dann"]), len(tensors))
 
     for name, case in saved.items():
         total, payload, json_bytes, n_tensors = sizes(case[3])
@@ -294,21 +294,19 @@ def _rewrite(source, target, metadata=None, tensors=None, fix_checksum=True):
     """A copy of a model file with its header's metadata or its tensors changed."""
     data = source.read_bytes()
     header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
-    meta = dict(header["__metadata__"])
+    meta = json.loads(header["__metadata__"]["sk_dann"])
     loaded = load_tensors(data)
     (metadata or (lambda m: None))(meta)
     (tensors or (lambda t: None))(loaded)
     if fix_checksum:  # past the checksum: the loader itself must refuse
-        meta["sha256"] = _checksum(loaded, meta["model"])
-    target.write_bytes(save_tensors(loaded, metadata=meta))
+        meta["sha256"] = _checksum(loaded, json.dumps(meta["model"]))
+    target.write_bytes(save_tensors(loaded, metadata={"sk_dann": json.dumps(meta)}))
     return target
 
 
 def _edit_record(edit):
     def change(meta):
-        record = json.loads(meta["model"])
-        edit(record)
-        meta["model"] = json.dumps(record)
+        edit(meta["model"])
     return change
 
 
@@ -548,7 +546,7 @@ def test_values_that_do_not_fit_the_network_are_refused(model_file, tmp_path):
             lambda r: r["estimator"]["attributes"].update(n_threads_=10 ** 9))),
         "OverflowError": dict(metadata=_edit_record(
             lambda r: r["estimator"]["net"].update(train_steps_done_=float("inf")))),
-        "JSONDecodeError": dict(metadata=lambda m: m.update(model="{not json")),
+        "expected a mapping": dict(metadata=lambda m: m.update(model="{not json")),
         "unreadable format version": dict(metadata=lambda m: m.update(format_version="¹")),
         "attribute named 'predict'": dict(metadata=_edit_record(
             lambda r: r["estimator"]["attributes"].update(predict=1))),
@@ -615,3 +613,71 @@ def test_a_file_without_optimizer_state_is_half_and_predicts_the_same(default_si
     np.testing.assert_array_equal(loaded.predict_proba(Xt), default_size_model.predict_proba(Xt))
     assert loaded.net_.optimizer_.state_dict()["state"] == {}
     loaded.partial_fit(Xs, ys, X_target=Xt)  # trains on, with a fresh optimizer
+
+
+def _starting_with_0x80(model_file, path):
+    """A copy of ``model_file`` whose header length's first byte is pickle's 0x80."""
+    for padding in range(300):
+        _rewrite(model_file, path, lambda m: m.update(padding="x" * padding))
+        if path.read_bytes()[:1] == b"\x80":
+            return path
+    raise AssertionError("no padding gave a first byte of 0x80")
+
+
+def test_the_cli_never_takes_a_damaged_model_file_for_a_pickle(model_file, tmp_path, capsys):
+    from sk_dann.cli import main
+
+    np.save(tmp_path / "target.npy", _moons()[2])
+    good = _starting_with_0x80(model_file, tmp_path / "good.skdann").read_bytes()
+    flipped = bytearray(good)
+    flipped[-5] ^= 0xFF
+    damaged, truncated = tmp_path / "damaged.skdann", tmp_path / "truncated.skdann"
+    damaged.write_bytes(bytes(flipped))
+    truncated.write_bytes(good[:len(good) // 3])
+    for path, message in [(damaged, "checksum"), (truncated, "truncated")]:
+        for extra in ([], ["--allow-pickle"]):
+            with pytest.raises(SystemExit):
+                main(["predict", "--model", str(path), "--input", str(tmp_path / "target.npy"),
+                      "--output", str(tmp_path / "p.csv"), *extra])
+            err = capsys.readouterr().err
+            assert message in err and "pickle" not in err, err
+
+
+def test_the_callers_mistakes_are_not_blamed_on_the_file(model_file, tmp_path):
+    for params in [dict(lr="fast"), dict(max_epochs=-1), dict(device="bogus"),
+                   dict(hidden_layer_sizes=(32,))]:
+        with pytest.raises(ValueError) as error:
+            load_model(model_file, **params)
+        assert not isinstance(error.value, ModelFileError), params
+    if torch.cuda.is_available():
+        return
+    on_gpu = _rewrite(model_file, tmp_path / "gpu.skdann", _edit_record(
+        lambda r: r["estimator"]["params"].update(device="cuda")))
+    with pytest.raises(ValueError, match="pass device='cpu'") as error:
+        load_model(on_gpu)
+    assert not isinstance(error.value, ModelFileError)
+    assert load_model(on_gpu, device="cpu").device_ == "cpu"
+
+
+def test_a_model_loads_from_its_bytes(saved):
+    from sk_dann.persistence import model_bytes
+
+    model, X, _, _, outputs = saved["pipeline_minmax_pca"]
+    data = model_bytes(model)
+    np.testing.assert_array_equal(load_model(data).predict_proba(X), outputs["predict_proba"])
+    with pytest.raises(ModelFileError, match="the model bytes"):
+        load_model(data[:100])
+
+
+def test_a_zip_is_named_without_pickle_advice(tmp_path):
+    np.savez(tmp_path / "data.npz", X=np.zeros(3))
+    with pytest.raises(ModelFileError, match="zip archive") as error:
+        load_model(tmp_path / "data.npz")
+    assert "pickle" not in str(error.value)
+
+
+def test_the_same_model_gives_the_same_bytes(saved):
+    from sk_dann.persistence import model_bytes
+
+    model = saved["pipeline_scaler_bool_labels"][0]
+    assert model_bytes(model) == model_bytes(model)
