@@ -592,29 +592,7 @@ def load_model(path, **params):
         if not path.is_file():
             raise FileNotFoundError(f"model file not found: {path}")
         data = path.read_bytes()
-    metadata = _read_header(data, path)
-    version = metadata.get("format_version")
-    if not (isinstance(version, str) and version.isascii() and version.isdigit()):
-        raise ModelFileError(f"{path}: unreadable format version {version!r}.")
-    if int(version) > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} was written by sk_dann {metadata.get('sk_dann_version')} in format "
-            f"version {version}; this sk_dann ({__version__}) reads version "
-            f"{FORMAT_VERSION} and older. Upgrade sk_dann to load it.")
-    from safetensors import SafetensorError
-    from safetensors.torch import load as load_tensors
-
-    try:
-        tensors = load_tensors(data)
-    except SafetensorError as error:
-        raise ModelFileError(f"{path} is damaged or truncated ({error}).") from None
-    # The checksum covers the description as json.dumps writes it (which
-    # reading and writing again reproduces exactly).
-    description = json.dumps(metadata.get("model"), allow_nan=True)
-    if _checksum(tensors, description) != metadata.get("sha256"):
-        raise ModelFileError(
-            f"{path}: the checksum of its contents does not match the one recorded when "
-            "it was saved; the file was changed or damaged. Get a fresh copy.")
+    metadata, tensors = _read_contents(data, path)
     saved_version = metadata.get("sk_dann_version", "unknown")
     if saved_version != __version__:
         warnings.warn(
@@ -639,6 +617,35 @@ def load_model(path, **params):
         detail = " ".join(str(error).split())[:300]
         raise ModelFileError(f"{path} is damaged or not what it claims to be: "
                              f"{type(error).__name__}: {detail}") from None
+
+
+def _read_contents(data, path):
+    """The header's metadata and the tensors of a model file's bytes, after
+    checking the format, its version and the checksum."""
+    metadata = _read_header(data, path)
+    version = metadata.get("format_version")
+    if not (isinstance(version, str) and version.isascii() and version.isdigit()):
+        raise ModelFileError(f"{path}: unreadable format version {version!r}.")
+    if int(version) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} was written by sk_dann {metadata.get('sk_dann_version')} in format "
+            f"version {version}; this sk_dann ({__version__}) reads version "
+            f"{FORMAT_VERSION} and older. Upgrade sk_dann to load it.")
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_tensors
+
+    try:
+        tensors = load_tensors(data)
+    except SafetensorError as error:
+        raise ModelFileError(f"{path} is damaged or truncated ({error}).") from None
+    # The checksum covers the description as json.dumps writes it (which
+    # reading and writing again reproduces exactly).
+    description = json.dumps(metadata.get("model"), allow_nan=True)
+    if _checksum(tensors, description) != metadata.get("sha256"):
+        raise ModelFileError(
+            f"{path}: the checksum of its contents does not match the one recorded when "
+            "it was saved; the file was changed or damaged. Get a fresh copy.")
+    return metadata, tensors
 
 
 def _rebuild_model(record, decoder, params):
