@@ -361,10 +361,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _fit(self, X, y, X_target, sample_domain, sample_weight, epochs, classes=None):
         self._check_params()
-        # Resolved once per fit: names to functions, callables checked.
-        self._lambda_schedule = resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
-                                                 "lambda_schedule")
-        self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
+        self._resolve_schedules()
         continuing = hasattr(self, "net_") and (epochs is not None or self.warm_start)
         layout = self._process_layout(epochs)
         self.device_ = resolve_device(self.device)
@@ -420,6 +417,12 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.n_iter_ = len(self.history_)
         self._drop_unfinished_epoch()
         return self
+
+    def _resolve_schedules(self):
+        """Schedule names to functions, callables checked (once per fit)."""
+        self._lambda_schedule = resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
+                                                 "lambda_schedule")
+        self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
 
     def _process_layout(self, epochs):
         """Where this fit stands among the processes of ``torch.distributed``."""
@@ -512,7 +515,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             input_transform=self._image_input(X),
             domain_input_layer=self.domain_input_layer)
 
-    def _restore_net(self, module_state, optimizer_state, history, progress,
+    def _restore_net(self, module_state, optimizer_class, optimizer_state, history, progress,
                      batch_generator_state, reversal_lambda):
         """Rebuild ``net_`` from the parameters and fitted attributes, around
         saved weights (:func:`sk_dann.persistence.load_model`).
@@ -520,14 +523,13 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         The network is built as ``fit`` builds it, from ``input_shape_`` and
         the image options instead of the training rows, then the saved
         ``module_state`` replaces every weight and buffer (image statistics
-        included). ``optimizer_state`` (``None``: a fresh optimizer),
-        ``history``, ``progress`` (the net's ``max_epochs``,
-        ``train_steps_done_``, ``batches_per_epoch_``) and the batch order's
-        generator state let a later ``partial_fit`` continue as it would have.
+        included). ``optimizer_state`` (of an optimizer named
+        ``optimizer_class``; another optimizer starts afresh), ``history``,
+        ``progress`` (the net's ``max_epochs``, ``train_steps_done_``,
+        ``batches_per_epoch_``) and the batch order's generator state let a
+        later ``partial_fit`` continue as it would have.
         """
-        self._lambda_schedule = resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
-                                                 "lambda_schedule")
-        self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
+        self._resolve_schedules()
         self.device_ = resolve_device(self.device)
         module = self._new_module(np.zeros((1, *self.input_shape_), dtype=np.float32))
         try:
@@ -541,17 +543,11 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._built_structure = self._structure()
         self.net_ = self._build_net(module, self.seed_)
         self.net_.initialize()
-        if optimizer_state is not None:
-            _check_optimizer_state(optimizer_state, [
-                p for group in self.net_.optimizer_.param_groups for p in group["params"]])
-            self.net_.optimizer_.load_state_dict(
-                {"state": optimizer_state,
-                 "param_groups": self.net_.optimizer_.state_dict()["param_groups"]})
-        self.net_.history = self.history_ = history
-        self.net_.max_epochs = progress["max_epochs"]
-        self.net_.train_steps_done_ = progress["train_steps_done_"]
-        self.net_.batches_per_epoch_ = progress["batches_per_epoch_"]
-        self.net_.batch_generator_state_ = batch_generator_state
+        same_optimizer = type(self.net_.optimizer_).__name__ == optimizer_class
+        self.net_.resume(history=history, **progress,
+                         batch_generator_state=batch_generator_state,
+                         optimizer_state=optimizer_state if same_optimizer else None)
+        self.history_ = history
         self.net_.module_.reversal.lambda_ = reversal_lambda
 
     #: Parameters that shape the network: a continued fit (``warm_start``,
@@ -594,17 +590,14 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         old = self.net_
         net = self._build_net(old.module_, self.seed_, validation, layout)
         net.initialize()
-        net.max_epochs = old.max_epochs if schedule_epochs is None else schedule_epochs
-        net.history = old.history
-        net.train_steps_done_ = old.train_steps_done_
-        net.batches_per_epoch_ = old.batches_per_epoch_
-        net.batch_generator_state_ = old.batch_generator_state_
-        if type(net.optimizer_) is type(old.optimizer_):
-            # Momentum buffers and the like; hyper-parameters stay the new ones.
-            state = old.optimizer_.state_dict()
-            net.optimizer_.load_state_dict(
-                {"state": state["state"],
-                 "param_groups": net.optimizer_.state_dict()["param_groups"]})
+        net.resume(
+            history=old.history,
+            max_epochs=old.max_epochs if schedule_epochs is None else schedule_epochs,
+            train_steps_done_=old.train_steps_done_,
+            batches_per_epoch_=old.batches_per_epoch_,
+            batch_generator_state=old.batch_generator_state_,
+            optimizer_state=(old.optimizer_.state_dict()["state"]
+                             if type(net.optimizer_) is type(old.optimizer_) else None))
         return net
 
     def _image_input(self, X):
@@ -1045,28 +1038,6 @@ def _layer_sizes(sizes):
     """Layer widths as a tuple of ints; one int is one layer (as in MLPClassifier)."""
     return (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(
         int(size) for size in sizes)
-
-
-def _check_optimizer_state(state, params):
-    """A saved optimizer ``state`` (``state_dict()["state"]``) fits ``params``:
-    an entry per parameter index at most, each tensor of its parameter's
-    shape and dtype, or a 0-d step count. torch's fused steps trust shapes,
-    so a mismatch must stop here, not in a kernel."""
-    if not isinstance(state, dict):
-        raise ValueError("The saved optimizer state is not a mapping.")
-    for index, entry in state.items():
-        if not (isinstance(index, int) and 0 <= index < len(params) and isinstance(entry, dict)):
-            raise ValueError(f"The saved optimizer state has an entry {index!r} for no "
-                             "parameter of the network.")
-        for key, value in entry.items():
-            if value is None or isinstance(value, (bool, int, float)):
-                continue
-            if not (isinstance(key, str) and isinstance(value, torch.Tensor)
-                    and value.is_floating_point()
-                    and (value.dim() == 0 or (value.shape == params[index].shape
-                                              and value.dtype == params[index].dtype))):
-                raise ValueError(f"The saved optimizer state {key!r} of parameter {index} "
-                                 "does not fit that parameter.")
 
 
 def _first_row(X):

@@ -23,6 +23,7 @@ __all__ = [
     "DANNLoss",
     "DANNNet",
     "DANNRegressionLoss",
+    "check_optimizer_state",
 ]
 
 
@@ -381,6 +382,34 @@ class DANNNet(NeuralNet):
         if isinstance(self.module, str) and self.module == _SAME_AS_MODULE_:
             self.module = self.module_
 
+    def resume(self, *, history, max_epochs, train_steps_done_, batches_per_epoch_,
+               batch_generator_state, optimizer_state=None):
+        """Continue another training run of this network (a continued fit, a
+        loaded model): its history, the schedules' horizon ``max_epochs``,
+        the steps done, the batch order, and ``optimizer_state``
+        (``state_dict()["state"]`` of an optimizer of this net's class: the
+        momentum buffers and the like; ``None`` starts afresh). This net's
+        optimizer hyper-parameters stay.
+
+        Parameters
+        ----------
+        history : skorch.History
+        max_epochs, train_steps_done_, batches_per_epoch_ : int
+        batch_generator_state : torch.Tensor or None
+        optimizer_state : dict or None
+        """
+        self.history = history
+        self.max_epochs = max_epochs
+        self.train_steps_done_ = train_steps_done_
+        self.batches_per_epoch_ = batches_per_epoch_
+        self.batch_generator_state_ = batch_generator_state
+        if optimizer_state is not None:
+            check_optimizer_state(optimizer_state, [
+                p for group in self.optimizer_.param_groups for p in group["params"]])
+            self.optimizer_.load_state_dict(
+                {"state": optimizer_state,
+                 "param_groups": self.optimizer_.state_dict()["param_groups"]})
+
     def training_progress(self):
         """Fraction ``p`` in [0, 1] of the planned optimisation steps done."""
         total = self.max_epochs * self.batches_per_epoch_
@@ -439,3 +468,25 @@ class DANNNet(NeuralNet):
         self.module_.eval()
         out = infer_in_batches(head, (Xi for Xi, _ in iterator), self.device, self.precision)
         return np.empty((0,), dtype=np.float32) if out is None else out
+
+
+def check_optimizer_state(state, params):
+    """A saved optimizer ``state`` (``state_dict()["state"]``) fits ``params``:
+    an entry per parameter index at most, each tensor of its parameter's
+    shape and dtype, or a 0-d step count. torch's fused steps trust shapes,
+    so a mismatch must stop here, not in a kernel."""
+    if not isinstance(state, dict):
+        raise ValueError("The saved optimizer state is not a mapping.")
+    for index, entry in state.items():
+        if not (isinstance(index, int) and 0 <= index < len(params) and isinstance(entry, dict)):
+            raise ValueError(f"The saved optimizer state has an entry {index!r} for no "
+                             "parameter of the network.")
+        for key, value in entry.items():
+            if value is None or isinstance(value, (bool, int, float)):
+                continue
+            if not (isinstance(key, str) and isinstance(value, torch.Tensor)
+                    and value.is_floating_point()
+                    and (value.dim() == 0 or (value.shape == params[index].shape
+                                              and value.dtype == params[index].dtype))):
+                raise ValueError(f"The saved optimizer state {key!r} of parameter {index} "
+                                 "does not fit that parameter.")

@@ -36,7 +36,7 @@ from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, Robus
 from skorch.history import History
 
 from ._version import __version__
-from .base import OPTIMIZERS, _layer_sizes, _seeded_torch
+from .base import _layer_sizes, _seeded_torch
 from .classifier import DANNClassifier
 from .exceptions import ModelFileError, SavedVersionWarning
 from .images import ImageAugmentation
@@ -111,9 +111,7 @@ class _Encoder:
         if isinstance(value, np.generic) and value.dtype.kind in "biuf":
             # a numpy scalar keeps its type (PCA's noise_variance_ is a float32)
             return {"scalar": value.item(), "dtype": value.dtype.str}
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float):
+        if isinstance(value, (int, float)):
             return value
         if isinstance(value, tuple):
             return {"tuple": [self.encode(v, f"{name}.{i}") for i, v in enumerate(value)]}
@@ -141,13 +139,11 @@ class _Encoder:
             # a Fortran-ordered array (PCA's components_) comes back as one.
             fortran = array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous
             return {"ndarray": name, "order": "F" if fortran else "C"}
-        if array.dtype.kind in "US" or array.dtype == object:
+        if array.dtype.kind == "U" or array.dtype == object:
             values = array.ravel().tolist()
-            if array.dtype.kind == "S":
-                raise _Unsupported("an array of bytes")
-            for v in values:
-                if not (v is None or isinstance(v, (bool, int, float, str))):
-                    raise _Unsupported(f"an object array holding a {type(v).__name__}")
+            odd = next((v for v in values if not _is_json_scalar(v)), None)
+            if odd is not None:
+                raise _Unsupported(f"an object array holding a {type(odd).__name__}")
             return {"array_values": values, "dtype": array.dtype.str,
                     "shape": list(array.shape)}
         raise _Unsupported(f"an array of dtype {array.dtype}")
@@ -196,15 +192,19 @@ class _Decoder:
             if dtype.kind not in "U" and dtype != object:
                 raise ModelFileError(f"unexpected array dtype {value['dtype']!r}")
             values = _list(value["array_values"])
-            for v in values:
-                if not (v is None or isinstance(v, (bool, int, float, str))):
-                    raise ModelFileError("an array holds a value that is not a scalar")
+            if not all(_is_json_scalar(v) for v in values):
+                raise ModelFileError("an array holds a value that is not a scalar")
             array = np.empty(len(values), dtype=dtype)
             array[:] = values
             return array.reshape(value["shape"])
         if tag == "ImageAugmentation":
             return ImageAugmentation(**_mapping(value[tag]))
         raise ModelFileError(f"unknown kind of value {tag!r}")
+
+
+def _is_json_scalar(value):
+    """What an array of strings or objects may hold in a file."""
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
 def _list(value):
@@ -683,12 +683,6 @@ def _rebuild_transformer(record, decoder):
     return step
 
 
-def _optimizer_name(estimator):
-    """The class name of the optimizer ``estimator`` builds (the saved state
-    is loaded only into the same class)."""
-    return OPTIMIZERS.get(estimator.optimizer, estimator.optimizer).__name__
-
-
 def _check_attribute_name(key, owner):
     """An attribute a file may set: a plain name, never one of the class's
     own (a method, a property) that the value would replace."""
@@ -813,10 +807,8 @@ def _restore_estimator_net(estimator, net_record, module_state, optimizer_state,
     with _seeded_torch(estimator.seed_, "cpu"):
         estimator._restore_net(
             module_state,
-            # another optimizer given at load starts afresh
-            optimizer_state=(optimizer_state
-                             if net_record["optimizer_class"] == _optimizer_name(estimator)
-                             else None),
+            optimizer_class=net_record["optimizer_class"],
+            optimizer_state=optimizer_state,
             history=History(_list(net_record["history"])),
             progress={key: int(net_record[key]) for key in _NET_STATE},
             batch_generator_state=generator_state,
