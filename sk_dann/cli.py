@@ -13,10 +13,17 @@ written in sk_dann's safe format (:mod:`sk_dann.persistence`: data only,
 loading runs no code from the file). ``fit --pickle`` writes a pickle instead,
 which ``predict`` and ``evaluate`` read only with ``--allow-pickle``: a pickle
 runs code when loaded, so load only files you trust.
+
+No run destroys a file it reads: an output that is the same file as an input
+or as another output is refused before any work (:data:`SAFETY`), and every
+output is written whole or not at all (:func:`sk_dann._atomic_write.write_atomically`).
 """
 import argparse
+import csv
+import io
 import os
 import pickle
+import re
 import sys
 import tempfile
 import time
@@ -24,12 +31,31 @@ from pathlib import Path
 
 import numpy as np
 
+from ._atomic_write import write_atomically
+
 __all__ = [
     "build_parser",
     "main",
 ]
 
 FORMATS = (".npz", ".npy", ".csv", ".parquet")
+
+#: pyarrow before 14.0.1 runs code from a crafted parquet file (CVE-2023-47248).
+MIN_PYARROW = (14, 0, 1)
+
+#: What every command refuses and why: the end of ``sk-dann --help``.
+SAFETY = """\
+files: an output (fit --model and --report, predict --output) that is the same
+file as an input (--source, --target, --labels, --model, --input) or as the
+other output is refused with exit status 2 before any work, a link to the
+file included: writing it would destroy what the run reads. Outputs are
+written to a new temporary file in the same folder and renamed into place, so
+an interrupted run or a full disk leaves the old file as it was and no partial
+file. An existing output that is no input is replaced. Model files are data
+only; a pickle is written only with --pickle and read only with
+--allow-pickle, because loading a pickle runs code. .parquet files are read
+only through pyarrow >= 14.0.1 (older versions run code from a crafted file,
+CVE-2023-47248)."""
 
 
 class InputError(Exception):
@@ -86,15 +112,31 @@ def _read_table(path, suffix, label_column):
     except ImportError as error:
         raise InputError(f"{path}: reading {suffix} files needs pandas "
                          "(pip install pandas)") from error
-    try:
-        frame = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
-    except ImportError as error:
-        raise InputError(f"{path}: reading parquet needs pyarrow (pip install pyarrow)") \
-            from error
+    if suffix == ".parquet":
+        _check_pyarrow(path)
+        frame = pd.read_parquet(path, engine="pyarrow")
+    else:
+        frame = pd.read_csv(path)
     y = None
     if label_column in frame.columns:
         y = frame.pop(label_column).to_numpy()
     return frame, y
+
+
+def _check_pyarrow(path):
+    """Refuse to read ``path`` without a pyarrow that is safe on untrusted files."""
+    install = "pip install 'sk-dann[parquet]' (or 'pyarrow>=14.0.1')"
+    try:
+        import pyarrow
+    except ImportError as error:
+        raise InputError(f"{path}: reading parquet needs pyarrow >= 14.0.1: "
+                         f"{install}") from error
+    numbers = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", pyarrow.__version__)
+    version = tuple(int(n or 0) for n in numbers.groups()) if numbers else (0,)
+    if version < MIN_PYARROW:
+        raise InputError(f"{path}: not read with pyarrow {pyarrow.__version__}, which runs "
+                         "code from a crafted parquet file (CVE-2023-47248); upgrade it: "
+                         f"{install}")
 
 
 def _select_columns(X, names, path, owner):
@@ -161,33 +203,73 @@ def _check_writable(path, what):
         raise InputError(f"cannot write the {what} {path}: permission denied")
 
 
+def _same_file(path, other):
+    """Whether two paths name one file: the same resolved path (links
+    followed), or ``os.path.samefile`` where both exist (a hard link)."""
+    try:
+        if Path(path).resolve() == Path(other).resolve():
+            return True
+    except (OSError, RuntimeError):  # a symlink loop
+        if os.path.abspath(path) == os.path.abspath(other):
+            return True
+    try:
+        return os.path.samefile(path, other)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def _refuse_overwriting(outputs, inputs):
+    """Exit before any work when an output is the same file as an input or as
+    another output. ``outputs`` and ``inputs`` are ``(option, path)`` pairs;
+    a path of None (an option not given) is skipped."""
+    earlier = []
+    for option, path in outputs:
+        if path is None:
+            continue
+        for other_option, other, role in [(o, p, "input") for o, p in inputs
+                                          if p is not None] + earlier:
+            if _same_file(path, other):
+                raise InputError(
+                    f"{option} {path} is the same file as the {role} {other_option} "
+                    f"{other}; writing it would destroy that {role}: give another file "
+                    "name")
+        earlier.append((option, path, "output"))
+
+
+def _write_output(path, data, what):
+    """Write ``data`` to ``path`` whole or not at all; a failure is one line."""
+    try:
+        write_atomically(path, data)
+    except OSError as error:
+        raise InputError(f"cannot write the {what} {path}: {error.strerror or error}; "
+                         f"{path} was left as it was") from error
+
+
 def _write_model(model, path, as_pickle=False):
-    """Write ``model`` to ``path`` atomically (the safe format, or a pickle);
-    if that fails (a full disk, say), save it in the temporary folder rather
-    than lose the training."""
+    """Write ``model`` to ``path`` whole or not at all (the safe format, or a
+    pickle); if that fails (a full disk, say), save it in the temporary
+    folder rather than lose the training."""
     from .persistence import model_bytes
 
     data = pickle.dumps(model) if as_pickle else model_bytes(model)
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("wb") as handle:
-            handle.write(data)
-        os.replace(partial, path)
-        return path
+        return write_atomically(path, data)
     except OSError as error:
-        partial.unlink(missing_ok=True)
-        with tempfile.NamedTemporaryFile(prefix="sk-dann-model-",
-                                         suffix=".pkl" if as_pickle else ".skdann",
-                                         delete=False) as handle:
-            try:
-                handle.write(data)
-            except OSError:
-                raise InputError(f"cannot write the model {path}: {error.strerror}; the "
-                                 "temporary folder is not writable either, so the "
-                                 "trained model is lost") from error
-        raise InputError(f"cannot write the model {path}: {error.strerror}; the trained "
-                         f"model was saved to {handle.name} instead") from error
+        reason = error.strerror or str(error)
+        rescue = None
+        try:
+            handle, rescue = tempfile.mkstemp(prefix="sk-dann-model-",
+                                              suffix=".pkl" if as_pickle else ".skdann")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+        except OSError:
+            if rescue is not None:
+                Path(rescue).unlink(missing_ok=True)
+            raise InputError(f"cannot write the model {path}: {reason}; the temporary "
+                             "folder is not writable either, so the trained model is "
+                             "lost") from error
+        raise InputError(f"cannot write the model {path}: {reason}; the trained model "
+                         f"was saved to {rescue} instead") from error
 
 
 def _fit(args):
@@ -200,6 +282,9 @@ def _fit(args):
     from .domains import stack_rows
     from .model_selection import proxy_a_distance
 
+    _refuse_overwriting([("--model", args.model), ("--report", args.report)],
+                        [("--source", args.source), ("--target", args.target),
+                         ("--labels", args.labels)])
     for path, what in [(args.model, "model"), (args.report, "report")]:
         if path:
             _check_writable(path, what)
@@ -261,7 +346,7 @@ def _fit(args):
     ])
     print(report)
     if args.report:
-        Path(args.report).write_text(report + "\n")
+        _write_output(args.report, (report + "\n").encode(), "report")
 
 
 def _seed(text):
@@ -272,6 +357,8 @@ def _seed(text):
 
 
 def _predict(args):
+    _refuse_overwriting([("--output", args.output)],
+                        [("--model", args.model), ("--input", args.input)])
     if Path(args.output).suffix.lower() not in (".csv", ".txt"):
         raise InputError(f"--output {args.output}: predictions are written as CSV; give a "
                          ".csv file name")
@@ -280,10 +367,14 @@ def _predict(args):
     X, _ = _read_features(args.input, args.label_column)
     X = _model_columns(model, X, args.input)
     labels, proba = model.predict(X), model.predict_proba(X)
-    header = ["label"] + [f"proba_{c}" for c in model.classes_]
-    rows = [[str(label)] + [f"{p:.6g}" for p in row] for label, row in zip(labels, proba)]
-    text = "\n".join(",".join(row) for row in [header] + rows) + "\n"
-    Path(args.output).write_text(text)
+    # The csv module quotes a label holding a comma, a quote or a line break,
+    # so every row keeps its columns.
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["label"] + [f"proba_{c}" for c in model.classes_])
+    writer.writerows([str(label)] + [f"{p:.6g}" for p in row]
+                     for label, row in zip(labels, proba))
+    _write_output(args.output, text.getvalue().encode(), "output")
     print(f"wrote {len(labels)} predictions to {args.output}")
 
 
@@ -315,24 +406,30 @@ def build_parser():
     from ._version import __version__
 
     parser = argparse.ArgumentParser(
-        prog="sk-dann", description="Domain-adversarial training on feature files.")
+        prog="sk-dann", description="Domain-adversarial training on feature files.",
+        epilog=SAFETY, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"sk-dann {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
 
     def common(sub):
         sub.add_argument("--label-column", default="label",
                          help="label column of .csv/.parquet files (default: label)")
         return sub
 
-    sub = common(commands.add_parser("fit", help="fit on labeled source, unlabeled target"))
+    sub = common(commands.add_parser(
+        "fit", help="fit on labeled source, unlabeled target", epilog=SAFETY,
+        formatter_class=raw))
     sub.add_argument("--source", required=True, help="source features and labels")
     sub.add_argument("--target", required=True, help="target features (labels ignored)")
     sub.add_argument("--labels", help="source labels (.npy or one per line), for .npy features")
     sub.add_argument("--model", required=True,
-                     help="model file to write (.skdann: sk_dann's safe format, data only)")
+                     help="model file to write (.skdann: sk_dann's safe format, data only); "
+                          "not an input file")
     sub.add_argument("--pickle", action="store_true",
                      help="write a pickle instead (read back only with --allow-pickle)")
-    sub.add_argument("--report", help="also write the fit report to this file")
+    sub.add_argument("--report",
+                     help="also write the fit report to this file (not an input, not --model)")
     sub.add_argument("--lambda-max", type=float, default=0.3,
                      help="final strength of the reversed domain gradient (default: 0.3)")
     sub.add_argument("--lr", type=float, default=0.01, help="initial learning rate (0.01)")
@@ -359,13 +456,17 @@ def build_parser():
                          help="also read a pickled model: a pickle runs code when loaded, "
                               "so load only files you trust")
 
-    sub = common(commands.add_parser("predict", help="write labels and probabilities"))
+    sub = common(commands.add_parser(
+        "predict", help="write labels and probabilities", epilog=SAFETY,
+        formatter_class=raw))
     model_file(sub)
     sub.add_argument("--input", required=True)
-    sub.add_argument("--output", required=True, help="CSV: label, proba_<class>...")
+    sub.add_argument("--output", required=True,
+                     help="CSV file to write: label, proba_<class>... (not an input file)")
     sub.set_defaults(run=_predict)
 
-    sub = common(commands.add_parser("evaluate", help="accuracy on a labeled file"))
+    sub = common(commands.add_parser(
+        "evaluate", help="accuracy on a labeled file", epilog=SAFETY, formatter_class=raw))
     model_file(sub)
     sub.add_argument("--input", required=True)
     sub.add_argument("--labels", help="labels (.npy or one per line), for .npy features")

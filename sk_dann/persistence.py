@@ -21,9 +21,7 @@ class before ``load_params``.
 """
 import hashlib
 import json
-import os
 import struct
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, Robus
                                    StandardScaler)
 from skorch.history import History
 
+from ._atomic_write import write_atomically
 from ._version import __version__
 from .base import _layer_sizes, _seeded_torch
 from .classifier import DANNClassifier
@@ -435,7 +434,7 @@ def save_model(model, path, *, overwrite=False, optimizer_state=True):
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or "
                               "choose another file name.")
-    _write_atomically(model_bytes(model, optimizer_state=optimizer_state), path)
+    write_atomically(path, model_bytes(model, optimizer_state=optimizer_state))
     return path
 
 
@@ -467,24 +466,6 @@ def model_bytes(model, *, optimizer_state=True):
     # One metadata entry: safetensors writes several in an arbitrary order,
     # and the same model should give the same bytes.
     return save_tensors(tensors, metadata={_METADATA_KEY: json.dumps(header, allow_nan=True)})
-
-
-def _write_atomically(data, path):
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        # mkstemp's file is private (0600); a model file gets the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(handle, 0o666 & ~umask)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _safetensors_metadata(data):

@@ -1,4 +1,10 @@
 """The sk-dann command line: fit, predict, evaluate on feature files."""
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,7 +117,7 @@ def test_parquet_round_trip_or_a_clear_message(files, capsys):
         with pytest.raises(SystemExit):
             main(["fit", "--source", str(files / "source.parquet"), "--target",
                   str(files / "source.parquet"), "--model", str(files / "m.skdann")])
-        assert "pip install pyarrow" in capsys.readouterr().err
+        assert "pip install 'sk-dann[parquet]'" in capsys.readouterr().err
         return
     main(["fit", "--source", str(files / "source.parquet"), "--target",
           str(files / "target.parquet"), "--model", str(files / "m.skdann"), *FIT])
@@ -157,7 +163,9 @@ def test_a_failed_model_write_keeps_the_trained_model(files, capsys, monkeypatch
     assert "No space left on device" in err and "saved to" in err
     saved = err.split("saved to ")[1].split(" instead")[0]
     assert saved.endswith(".skdann") and hasattr(load_model(saved), "predict")
-    assert not (files / "m.skdann").exists() and not (files / ".m.skdann.partial").exists()
+    Path(saved).unlink()
+    assert not (files / "m.skdann").exists()
+    assert not [name for name in os.listdir(files) if name.startswith(".m.skdann")]
 
 
 def test_a_file_that_is_no_model_is_named(files, capsys):
@@ -194,8 +202,6 @@ def test_plus_minus_one_labels_through_the_cli(files, capsys):
 
 
 def test_help_and_version_answer_without_torch():
-    import subprocess
-    import sys
     code = ("import sys\nfrom sk_dann.cli import main\n"
             "for argv in (['--help'], ['fit', '--help'], ['--version']):\n"
             "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
@@ -247,3 +253,176 @@ def test_object_label_files_get_a_way_out(files, capsys):
                   str(files / "object_labels.npy"), "--target", str(files / "target.npy"),
                   "--model", str(files / "m.skdann")], capsys)
     assert "labels.astype(str)" in err
+
+
+# No run destroys a file it reads: outputs equal to inputs are refused, and
+# every output is written whole or not at all.
+
+def _forbid_training(monkeypatch):
+    import sk_dann
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained although an output is an input")
+
+    monkeypatch.setattr(sk_dann.DANNClassifier, "fit", no_training)
+
+
+def _snapshot(folder):
+    return {path.name: path.read_bytes() for path in folder.iterdir()
+            if path.is_file() and not path.is_symlink()}
+
+
+@pytest.mark.parametrize("command, output, same_as, link", [
+    ("fit", "--model", "--source", None),
+    ("fit", "--model", "--target", "hard"),
+    ("fit", "--model", "--labels", "soft"),
+    ("fit", "--report", "--source", "soft"),
+    ("fit", "--report", "--target", None),
+    ("predict", "--output", "--input", None),
+    ("predict", "--output", "--input", "hard"),
+    ("predict", "--output", "--model", "soft"),
+])
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(
+        files, capsys, monkeypatch, command, output, same_as, link):
+    _forbid_training(monkeypatch)
+    (files / "old.skdann").write_bytes(b"a model the user keeps")
+    inputs = {"fit": {"--source": "source.csv", "--target": "target.csv",
+                      "--labels": "target_labels.npy"},
+              "predict": {"--model": "old.skdann", "--input": "target.csv"}}[command]
+    named = files / inputs[same_as]
+    if link == "hard":  # another name for the same file
+        os.link(named, files / "link.csv")
+        named = files / "link.csv"
+    elif link == "soft":
+        (files / "link.csv").symlink_to(named)
+        named = files / "link.csv"
+    argv = [command] + [str(part) for option, name in inputs.items()
+                        for part in (option, files / name)]
+    if command == "fit" and output == "--report":
+        argv += ["--model", str(files / "new.skdann")]
+    argv += [output, str(named)]
+    before = _snapshot(files)
+    err = _fails(argv, capsys)
+    assert f"{output} {named} is the same file as the input {same_as}" in err
+    assert "give another file name" in err
+    assert _snapshot(files) == before  # the input byte-identical, nothing new
+
+
+@pytest.mark.parametrize("report", ["m.skdann", "./m.skdann", "hard"])
+def test_a_report_that_is_the_model_is_refused(files, capsys, monkeypatch, report):
+    _forbid_training(monkeypatch)
+    model = files / "m.skdann"
+    model.write_bytes(b"the previous model")
+    if report == "hard":
+        os.link(model, files / "hard.txt")
+        report = "hard.txt"
+    monkeypatch.chdir(files)
+    before = _snapshot(files)
+    err = _fails(["fit", "--source", "source.csv", "--target", "target.csv",
+                  "--model", "m.skdann", "--report", report], capsys)
+    assert f"--report {report} is the same file as the output --model m.skdann" in err
+    assert _snapshot(files) == before
+
+
+def test_a_planted_partial_symlink_is_not_written_through(files, capsys):
+    from sk_dann import load_model
+    victim = files / "victim.txt"
+    victim.write_bytes(b"a file the user can write")
+    for name in (".m.skdann.partial", "m.skdann.partial", ".r.txt.partial", "r.txt.partial"):
+        (files / name).symlink_to(victim)
+    main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
+          "--model", str(files / "m.skdann"), "--report", str(files / "r.txt"),
+          "--max-epochs", "2"])
+    assert victim.read_bytes() == b"a file the user can write"
+    assert hasattr(load_model(files / "m.skdann"), "predict")
+    assert "model written to" in (files / "r.txt").read_text()
+
+
+@pytest.mark.parametrize("command", ["fit", "predict"])
+def test_an_interrupted_write_leaves_the_old_file_and_no_partial_one(files, capsys,
+                                                                     monkeypatch, command):
+    output = files / ("m.skdann" if command == "fit" else "p.csv")
+    if command == "predict":
+        main(["fit", "--source", str(files / "source.csv"), "--target",
+              str(files / "target.csv"), "--model", str(files / "model.skdann"),
+              "--max-epochs", "2"])
+    output.write_bytes(b"the previous output")
+    before = _snapshot(files)
+
+    def interrupted(*args):  # Ctrl-C after the bytes, before the rename
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    argv = (["fit", "--source", str(files / "source.csv"), "--target",
+             str(files / "target.csv"), "--model", str(output), "--max-epochs", "2"]
+            if command == "fit" else
+            ["predict", "--model", str(files / "model.skdann"), "--input",
+             str(files / "target.csv"), "--output", str(output)])
+    with pytest.raises(KeyboardInterrupt):
+        main(argv)
+    assert _snapshot(files) == before
+
+
+def test_a_full_disk_leaves_the_old_predictions_and_no_partial_file(files, capsys):
+    """A real failed write: the file-size limit (as a full disk) stops it midway."""
+    model, output = files / "model.skdann", files / "p.csv"
+    main(["fit", "--source", str(files / "source.csv"), "--target", str(files / "target.csv"),
+          "--model", str(model), "--max-epochs", "2"])
+    output.write_bytes(b"the previous predictions")
+    before = _snapshot(files)
+    code = ("import resource, signal, sys\n"
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
+            "from sk_dann.cli import main\n"
+            "main(sys.argv[1:])\n")
+    done = subprocess.run([sys.executable, "-c", code, "predict", "--model", str(model),
+                           "--input", str(files / "target.csv"), "--output", str(output)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot write the output {output}: File too large" in done.stderr
+    assert _snapshot(files) == before
+
+
+def test_labels_with_commas_quotes_and_line_breaks_round_trip(files, capsys):
+    classes = ['a,b', 'say "hi"\nand\r\nbye']
+    frame = pd.read_csv(files / "source.csv")
+    frame["label"] = np.where(frame["label"] == "up", classes[0], classes[1])
+    frame.to_csv(files / "odd.csv", index=False)
+    model, output = files / "odd.skdann", files / "p.csv"
+    main(["fit", "--source", str(files / "odd.csv"), "--target", str(files / "target.csv"),
+          "--model", str(model), "--max-epochs", "5", "--holdout", "0"])
+    main(["predict", "--model", str(model), "--input", str(files / "target.csv"),
+          "--output", str(output)])
+    predictions = pd.read_csv(output)
+    assert list(predictions.columns) == ["label"] + [f"proba_{c}" for c in sorted(classes)]
+    assert len(predictions) == 120 and set(predictions["label"]) <= set(classes)
+    with open(output, newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert len(rows) == 121 and {len(row) for row in rows} == {3}
+    assert [row[0] for row in rows[1:]] == predictions["label"].tolist()
+
+
+def test_parquet_is_not_read_through_a_vulnerable_pyarrow(files, capsys, monkeypatch):
+    import types
+    (files / "source.parquet").write_bytes(b"PAR1 crafted")
+    monkeypatch.setitem(sys.modules, "pyarrow", types.SimpleNamespace(__version__="14.0.0"))
+    err = _fails(["fit", "--source", str(files / "source.parquet"), "--target",
+                  str(files / "target.csv"), "--model", str(files / "m.skdann")], capsys)
+    assert "pyarrow 14.0.0" in err and "CVE-2023-47248" in err and "pyarrow>=14.0.1" in err
+
+
+def test_the_parquet_extra_requires_a_safe_pyarrow():
+    tomllib = pytest.importorskip("tomllib")
+    with open(Path(__file__).parents[1] / "pyproject.toml", "rb") as handle:
+        extras = tomllib.load(handle)["project"]["optional-dependencies"]
+    assert "pyarrow>=14.0.1" in extras["parquet"]
+
+
+def test_help_says_what_is_refused_and_why(capsys):
+    for argv in (["--help"], ["fit", "--help"], ["predict", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        text = " ".join(capsys.readouterr().out.split())
+        assert "same file as an input" in text and "refused with exit status 2" in text
+        assert "would destroy what the run reads" in text
+        assert "renamed into place" in text and "CVE-2023-47248" in text

@@ -33,6 +33,32 @@ def test_other_feature_sets_read_from_data_home(tmp_path, monkeypatch):
         load_office_caltech("webcam", features="office_caltech10_surf")
 
 
+@pytest.mark.parametrize("name", ["domain", "features"])
+@pytest.mark.parametrize("escape", ["../../secret", "{outside}/secret", "..", "sub/../../secret"])
+def test_names_that_leave_the_data_folder_are_refused(tmp_path, name, escape):
+    home, outside = tmp_path / "home", tmp_path / "outside"
+    (home / "surf").mkdir(parents=True)
+    outside.mkdir()
+    for folder in (tmp_path, outside):  # a file a path escape would reach
+        np.savez(folder / "secret.npz", X=np.ones((2, 3), np.float32), y=np.array([0, 1]))
+    escape = escape.format(outside=outside)
+    names = {"domain": "amazon", "features": "surf", name: escape}
+    with pytest.raises(ValueError, match=f"{name}=.* is not a plain name"):
+        load_office_caltech(names["domain"], features=names["features"], data_home=home)
+    with pytest.raises(ValueError, match="domain=.* is not a plain name"):
+        load_office_caltech("../" + escape)  # the embedded features
+    with pytest.raises(TypeError, match="domain must be a name"):
+        load_office_caltech(None)
+
+
+def test_an_object_array_in_data_home_is_refused_not_unpickled(tmp_path):
+    (tmp_path / "surf").mkdir()
+    np.savez(tmp_path / "surf" / "dslr.npz", X=np.ones((2, 3), np.float32),
+             y=np.array([0, "one"], dtype=object))
+    with pytest.raises(ValueError, match="array 'y' holds Python objects.*never loaded"):
+        load_office_caltech("dslr", features="surf", data_home=tmp_path)
+
+
 def test_missing_data_home_says_how_to_fix(monkeypatch):
     monkeypatch.delenv("SK_DANN_DATA", raising=False)
     with pytest.raises(FileNotFoundError, match="data_home"):

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.utils import Bunch
 
-from ._data_home import data_file
+from ._data_home import data_file, read_array
 
 __all__ = [
     "load_mnist_mnistm",
@@ -21,11 +21,11 @@ MNIST_USPS = "mnist_usps_jda"
 
 def _load_npz(folder, filename, data_home, what):
     path = data_file(folder, filename, data_home, what=what)
-    with np.load(path) as archive:
+    with np.load(path, allow_pickle=False) as archive:
         missing = {"X", "y"} - set(archive.files)
         if missing:
             raise ValueError(f"{path} lacks the arrays {sorted(missing)}; it needs X and y.")
-        return archive["X"], archive["y"].astype(np.int64)
+        return read_array(archive, "X", path), read_array(archive, "y", path).astype(np.int64)
 
 
 def _grey_to_rgb32(images, chunk_rows=2048):

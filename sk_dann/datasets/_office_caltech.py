@@ -4,7 +4,7 @@ from importlib import resources
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._data_home import data_file
+from ._data_home import check_name, data_file, read_array
 
 __all__ = [
     "load_office_caltech",
@@ -30,6 +30,8 @@ def load_office_caltech(domain, features=EMBEDDED, data_home=None):
     Bunch with ``X`` (float32, n x d), ``y`` (int64, 0..9), ``target_names``,
     ``domain`` and ``features``.
     """
+    check_name(domain, "domain", "amazon")
+    check_name(features, "features", "office_caltech10_surf")
     if data_home is None and features == EMBEDDED:
         path = resources.files("sk_dann.datasets") / "data" / EMBEDDED / f"{domain}.npz"
         if not path.is_file():
@@ -39,8 +41,8 @@ def load_office_caltech(domain, features=EMBEDDED, data_home=None):
     else:
         path = data_file(features, f"{domain}.npz", data_home,
                          what=f"Office-Caltech {features!r}, domain {domain!r}")
-    with path.open("rb") as handle, np.load(handle) as archive:
-        X = archive["X"].astype(np.float32, copy=False)
-        y = archive["y"].astype(np.int64, copy=False)
+    with path.open("rb") as handle, np.load(handle, allow_pickle=False) as archive:
+        X = read_array(archive, "X", path).astype(np.float32, copy=False)
+        y = read_array(archive, "y", path).astype(np.int64, copy=False)
     return Bunch(X=X, y=y, target_names=list(CLASS_NAMES), domain=domain,
                  features=features)
