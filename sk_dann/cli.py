@@ -71,12 +71,9 @@ def _read_features(path, label_column="label", labels_path=None, need_labels=Fal
     if suffix not in FORMATS:
         raise InputError(f"{path}: unknown format {suffix!r}; use one of {', '.join(FORMATS)}")
     if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as archive:
-            if "X" not in archive:
-                raise InputError(f"{path}: no array named 'X' (found: {', '.join(archive.files)})")
-            X, y = archive["X"], archive["y"] if "y" in archive else None
+        X, y = _read_npz(path, "X", required=True), _read_npz(path, "y")
     elif suffix == ".npy":
-        X, y = np.load(path, allow_pickle=False), None
+        X, y = _read_npy(path, "features"), None
     else:
         X, y = _read_table(path, suffix, label_column)
     if labels_path is not None:
@@ -96,14 +93,40 @@ def _read_labels(path):
     if not path.is_file():
         raise InputError(f"file not found: {path}")
     if path.suffix.lower() == ".npy":
-        try:
-            return np.load(path, allow_pickle=False)
-        except ValueError as error:  # an object array (labels saved as Python objects)
-            raise InputError(
-                f"{path}: the labels are stored as Python objects, which are not read "
-                "for safety; save them as np.save(path, labels.astype(str)), or one "
-                "label per line in a text file") from error
+        return _read_npy(path, "labels")
+    if path.suffix.lower() == ".npz":
+        return _read_npz(path, "y", required=True)
     return np.loadtxt(path, dtype=str, ndmin=1)
+
+
+def _objects_refused(path, what):
+    fix = ("as numbers: np.save(path, X.astype(np.float32))" if what == "features" else
+           "as strings: np.save(path, labels.astype(str)), or one label per line in a "
+           "text file")
+    return InputError(f"{path}: the {what} are stored as Python objects (a pickle), which "
+                      f"are never read: loading a pickle can run code. Save them {fix}")
+
+
+def _read_npy(path, what):
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as error:  # an object array
+        raise _objects_refused(path, what) from error
+
+
+def _read_npz(path, name, required=False):
+    """Array ``name`` of an .npz file; None when absent and not required."""
+    with np.load(path, allow_pickle=False) as archive:
+        if name not in archive.files:
+            if not required:
+                return None
+            raise InputError(f"{path}: no array named {name!r} (found: "
+                             f"{', '.join(archive.files) or 'none'})")
+        try:
+            return archive[name]
+        except ValueError as error:  # an object array
+            raise _objects_refused(path, "features" if name == "X" else "labels") \
+                from error
 
 
 def _read_table(path, suffix, label_column):
@@ -422,7 +445,8 @@ def build_parser():
         formatter_class=raw))
     sub.add_argument("--source", required=True, help="source features and labels")
     sub.add_argument("--target", required=True, help="target features (labels ignored)")
-    sub.add_argument("--labels", help="source labels (.npy or one per line), for .npy features")
+    sub.add_argument("--labels",
+                     help="source labels of .npy features (.npy, .npz array y, or text)")
     sub.add_argument("--model", required=True,
                      help="model file to write (.skdann: sk_dann's safe format, data only); "
                           "not an input file")
@@ -469,7 +493,8 @@ def build_parser():
         "evaluate", help="accuracy on a labeled file", epilog=SAFETY, formatter_class=raw))
     model_file(sub)
     sub.add_argument("--input", required=True)
-    sub.add_argument("--labels", help="labels (.npy or one per line), for .npy features")
+    sub.add_argument("--labels",
+                     help="labels of .npy features (.npy, .npz array y, or text)")
     sub.set_defaults(run=_evaluate)
     return parser
 

@@ -426,3 +426,39 @@ def test_help_says_what_is_refused_and_why(capsys):
         assert "same file as an input" in text and "refused with exit status 2" in text
         assert "would destroy what the run reads" in text
         assert "renamed into place" in text and "CVE-2023-47248" in text
+
+
+class _CreatesAFileWhenUnpickled:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return open, (str(self.path), "w")
+
+
+@pytest.mark.parametrize("where", ["npz X", "npz y", "npy X", "--labels npy", "--labels npz"])
+def test_object_arrays_are_refused_never_unpickled(files, capsys, monkeypatch, where):
+    _forbid_training(monkeypatch)
+    marker = files / "code_ran"
+    objects = np.array([_CreatesAFileWhenUnpickled(marker)] * 120, dtype=object)
+    Xs = np.load(files / "source.npz")["X"]
+    source, labels = files / "source.npz", []
+    if where == "npz X":
+        np.savez(files / "bad.npz", X=objects, y=np.zeros(120))
+        source = files / "bad.npz"
+    elif where == "npz y":
+        np.savez(files / "bad.npz", X=Xs, y=objects)
+        source = files / "bad.npz"
+    elif where == "npy X":
+        np.save(files / "bad.npy", objects)
+        source, labels = files / "bad.npy", ["--labels", str(files / "target_labels.npy")]
+    else:
+        bad = files / ("bad.npy" if where.endswith("npy") else "bad.npz")
+        np.save(bad, objects) if bad.suffix == ".npy" else np.savez(bad, y=objects)
+        source, labels = files / "target.npy", ["--labels", str(bad)]
+    err = _fails(["fit", "--source", str(source), "--target", str(files / "target.npy"),
+                  "--model", str(files / "m.skdann"), *labels], capsys)
+    what = "features" if where.endswith("X") else "labels"
+    assert f"the {what} are stored as Python objects (a pickle), which are never read" in err
+    assert ("X.astype(np.float32)" if what == "features" else "labels.astype(str)") in err
+    assert not marker.exists()
