@@ -1,5 +1,6 @@
 """Writing a file so that it is either whole or untouched."""
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,8 @@ def write_atomically(path, data):
     ``os.replace``. On any failure, a full disk or an interrupt included, the
     temporary file is removed and ``path`` keeps its old contents. A ``path``
     that is a symlink is replaced by the new file; its target is not written.
+    The new file keeps the permission bits of the file it replaces (a private
+    file stays private); a new one gets ``0666`` less the umask.
 
     Parameters
     ----------
@@ -33,13 +36,17 @@ def write_atomically(path, data):
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    # The name shows what a leftover was for; it is cut so that a long
+    # (valid) output name still leaves room for the random part.
+    prefix = f".{path.name[:100]}."
     try:
-        # mkstemp's file is private (0600); the result gets the mode any new
-        # file of this user gets.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(handle, 0o666 & ~umask)
+        handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+    except OSError as error:  # name the file the caller asked for, not ours
+        raise type(error)(error.errno, error.strerror, str(path)) from error
+    try:
+        # mkstemp's file is private (0600): give it the mode of the file it
+        # replaces, or the one any new file of this user gets.
+        os.fchmod(handle, _mode_for(path))
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -49,3 +56,15 @@ def write_atomically(path, data):
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _mode_for(path):
+    try:
+        existing = os.stat(path)  # through a symlink: the mode its target had
+    except OSError:
+        existing = None
+    if existing is not None and stat.S_ISREG(existing.st_mode):
+        return stat.S_IMODE(existing.st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -19,6 +19,7 @@ or as another output is refused before any work (:data:`SAFETY`), and every
 output is written whole or not at all (:func:`sk_dann._atomic_write.write_atomically`).
 """
 import argparse
+import contextlib
 import csv
 import io
 import os
@@ -27,6 +28,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,13 +50,15 @@ SAFETY = """\
 files: an output (fit --model and --report, predict --output) that is the same
 file as an input (--source, --target, --labels, --model, --input) or as the
 other output is refused with exit status 2 before any work, a link to the
-file included: writing it would destroy what the run reads. Outputs are
-written to a new temporary file in the same folder and renamed into place, so
-an interrupted run or a full disk leaves the old file as it was and no partial
-file. An existing output that is no input is replaced. Model files are data
-only; a pickle is written only with --pickle and read only with
---allow-pickle, because loading a pickle runs code. .parquet files are read
-only through pyarrow >= 14.0.1 (older versions run code from a crafted file,
+file included: writing it would destroy what the run reads. So is an output
+that is a pipe, a device or '-'. Outputs are written to a new temporary file
+in the same folder and renamed into place, keeping the old file's
+permissions, so a full disk leaves the old file as it was and no partial
+file; Ctrl-C (exit status 130), during training too, writes nothing more. An
+existing output that is no input is replaced. Model files are data only; a
+pickle is written only with --pickle and read only with --allow-pickle,
+because loading a pickle runs code. .parquet files are read only through
+pyarrow >= 14.0.1 (older versions run code from a crafted file,
 CVE-2023-47248)."""
 
 
@@ -96,7 +100,13 @@ def _read_labels(path):
         return _read_npy(path, "labels")
     if path.suffix.lower() == ".npz":
         return _read_npz(path, "y", required=True)
-    return np.loadtxt(path, dtype=str, ndmin=1)
+    # One label per line, as it is (spaces and '#' included); surrounding
+    # white space and the line ends are not part of it.
+    try:
+        return np.array([line.strip() for line in path.read_text().splitlines()])
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not a text file of labels (one per line); give "
+                         "labels as .npy, .npz (array y) or text") from error
 
 
 def _objects_refused(path, what):
@@ -137,7 +147,10 @@ def _read_table(path, suffix, label_column):
                          "(pip install pandas)") from error
     if suffix == ".parquet":
         _check_pyarrow(path)
-        frame = pd.read_parquet(path, engine="pyarrow")
+        try:
+            frame = pd.read_parquet(path, engine="pyarrow")
+        except ImportError as error:  # a pyarrow this pandas does not accept
+            raise InputError(f"{path}: {error}") from error
     else:
         frame = pd.read_csv(path)
     y = None
@@ -154,9 +167,13 @@ def _check_pyarrow(path):
     except ImportError as error:
         raise InputError(f"{path}: reading parquet needs pyarrow >= 14.0.1: "
                          f"{install}") from error
-    numbers = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", pyarrow.__version__)
-    version = tuple(int(n or 0) for n in numbers.groups()) if numbers else (0,)
-    if version < MIN_PYARROW:
+    numbers = re.fullmatch(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)", pyarrow.__version__)
+    version = (0,)
+    if numbers:
+        # A pre-release (14.0.1.dev12, 15.0.0rc1) comes before its release.
+        version = tuple(int(n or 0) for n in numbers.groups()[:3])
+        version += (0,) if numbers.group(4) else (1,)
+    if version < MIN_PYARROW + (1,):
         raise InputError(f"{path}: not read with pyarrow {pyarrow.__version__}, which runs "
                          "code from a crafted parquet file (CVE-2023-47248); upgrade it: "
                          f"{install}")
@@ -215,15 +232,29 @@ def _load_model(path, allow_pickle=False):
 
 
 def _check_writable(path, what):
-    """Fail before any work when ``path`` cannot be written."""
+    """Fail before any work when ``path`` cannot be written as a file."""
+    if not path.strip():
+        raise InputError(f"the {what} file name is empty; give a file name")
+    if path.endswith(("/", os.sep)):
+        raise InputError(f"{what} {path} ends with a separator, so it names a folder; "
+                         "give a file name")
+    if path == "-":
+        raise InputError(f"{what} '-': sk-dann writes files, not standard output; give a "
+                         "file name")
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise InputError(f"{what} {path} is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        # A pipe or a device (/dev/stdout): an output is replaced whole by a
+        # new file, which would remove it rather than write into it.
+        raise InputError(f"{what} {path} is not a regular file (a pipe or a device); "
+                         "sk-dann writes outputs as files: give a file name")
     if not parent.is_dir():
         raise InputError(f"cannot write the {what} {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"cannot write the {what} {path}: permission denied")
+        raise InputError(f"cannot write the {what} {path}: permission denied; choose a "
+                         "folder you can write to, or change its permissions")
 
 
 def _same_file(path, other):
@@ -309,7 +340,7 @@ def _fit(args):
                         [("--source", args.source), ("--target", args.target),
                          ("--labels", args.labels)])
     for path, what in [(args.model, "model"), (args.report, "report")]:
-        if path:
+        if path is not None:
             _check_writable(path, what)
     X_source, y_source = _read_features(args.source, args.label_column, args.labels,
                                        need_labels=True)
@@ -337,13 +368,14 @@ def _fit(args):
     start = time.perf_counter()
     # The target goes in as X_target, not packed with y == -1, so that -1 can
     # be a class ({-1, +1} labels); the scaler is fitted on both domains.
-    if args.no_scaler:
-        model = classifier.fit(X_source, y_source, X_target=X_target)
-    else:
-        scaler = StandardScaler().fit(stack_rows(X_source, X_target))
-        classifier.fit(scaler.transform(X_source), y_source,
-                       X_target=scaler.transform(X_target))
-        model = Pipeline([("standardscaler", scaler), ("dannclassifier", classifier)])
+    with _stop_on_interrupted_fit():
+        if args.no_scaler:
+            model = classifier.fit(X_source, y_source, X_target=X_target)
+        else:
+            scaler = StandardScaler().fit(stack_rows(X_source, X_target))
+            classifier.fit(scaler.transform(X_source), y_source,
+                           X_target=scaler.transform(X_target))
+            model = Pipeline([("standardscaler", scaler), ("dannclassifier", classifier)])
     seconds = time.perf_counter() - start
     _write_model(model, args.model, as_pickle=args.pickle)
     history = classifier.history_
@@ -368,8 +400,34 @@ def _fit(args):
         f"fit time: {seconds:.1f} s; model written to {args.model}",
     ])
     print(report)
-    if args.report:
+    if args.report is not None:
+        # Checked again now that the model exists: on a case-insensitive file
+        # system two names that differ only in case are one file.
+        if _same_file(args.report, args.model):
+            raise InputError(f"--report {args.report} is the same file as the model "
+                             f"{args.model} just written; the report is not written")
         _write_output(args.report, (report + "\n").encode(), "report")
+
+
+@contextlib.contextmanager
+def _stop_on_interrupted_fit():
+    """Turn a fit that Ctrl-C ended early into a KeyboardInterrupt.
+
+    The estimator keeps a Ctrl-C'd fit usable and only warns
+    (:class:`~sk_dann.InterruptedFitWarning`); the command line instead
+    stops without writing anything, so the old outputs stay as they were.
+    """
+    from .exceptions import InterruptedFitWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        if issubclass(warning.category, InterruptedFitWarning):
+            raise KeyboardInterrupt
+    for warning in caught:  # the others, shown as they would have been
+        warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                               warning.lineno)
 
 
 def _seed(text):
@@ -382,10 +440,10 @@ def _seed(text):
 def _predict(args):
     _refuse_overwriting([("--output", args.output)],
                         [("--model", args.model), ("--input", args.input)])
+    _check_writable(args.output, "output")
     if Path(args.output).suffix.lower() not in (".csv", ".txt"):
         raise InputError(f"--output {args.output}: predictions are written as CSV; give a "
                          ".csv file name")
-    _check_writable(args.output, "output")
     model = _load_model(args.model, args.allow_pickle)
     X, _ = _read_features(args.input, args.label_column)
     X = _model_columns(model, X, args.input)
@@ -409,6 +467,12 @@ def _evaluate(args):
     predicted = model.predict(_model_columns(model, X, args.input))
     classes = model.classes_
     y = np.asarray(y)
+    if y.dtype.kind in "US" and classes.dtype.kind in "iuf":
+        # Labels read from text ("+1", "1.0") against numeric classes: as numbers.
+        try:
+            y = y.astype(classes.dtype)
+        except ValueError:
+            pass
     if y.dtype.kind != classes.dtype.kind:
         # Labels read back from text: compare as strings.
         y, predicted, classes = y.astype(str), predicted.astype(str), classes.astype(str)
@@ -507,6 +571,10 @@ def main(argv=None):
     except (InputError, ValueError, OSError) as error:  # ValueError: the estimator's
         one_line = " ".join(str(error).split())
         parser.exit(2, f"sk-dann {args.command}: error: {one_line}\n")
+    except KeyboardInterrupt:
+        # 130: the shell's code for a command ended by Ctrl-C (128 + SIGINT).
+        parser.exit(130, f"sk-dann {args.command}: interrupted; every output not yet "
+                         "written was left as it was\n")
     return 0
 
 

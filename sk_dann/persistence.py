@@ -21,6 +21,7 @@ class before ``load_params``.
 """
 import hashlib
 import json
+import os
 import struct
 import warnings
 from pathlib import Path
@@ -424,6 +425,9 @@ def save_model(model, path, *, overwrite=False, optimizer_state=True):
     >>> save_model(model, "moons.skdann")  # doctest: +SKIP
     >>> load_model("moons.skdann").predict(X_t[:3])  # doctest: +SKIP
     """
+    if os.fspath(path).endswith(("/", os.sep)):
+        raise IsADirectoryError(f"{os.fspath(path)} ends with a separator, so it names a "
+                                "folder; give a file name for the model.")
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name for the model.")
@@ -431,7 +435,7 @@ def save_model(model, path, *, overwrite=False, optimizer_state=True):
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write the model {path}: folder {folder} does not "
                                 "exist.")
-    if path.exists() and not overwrite:
+    if (path.exists() or path.is_symlink()) and not overwrite:  # a dangling link too
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it, or "
                               "choose another file name.")
     write_atomically(path, model_bytes(model, optimizer_state=optimizer_state))

@@ -51,3 +51,23 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_nothing(tmp_path, monkeypa
         write_atomically(path, b"new contents")
     assert path.read_bytes() == b"old contents"
     assert os.listdir(tmp_path) == ["out.bin"]
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "private.txt"
+    path.write_bytes(b"old")
+    path.chmod(0o600)
+    write_atomically(path, b"new")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_bytes() == b"new"
+
+
+def test_a_long_valid_name_is_written(tmp_path):
+    path = tmp_path / ("p" * 250 + ".csv")
+    assert write_atomically(path, b"rows").read_bytes() == b"rows"
+
+
+def test_an_unwritable_folder_is_reported_with_the_callers_path(tmp_path):
+    missing = tmp_path / "no" / "out.bin"
+    with pytest.raises(FileNotFoundError) as error:
+        write_atomically(missing, b"x")
+    assert error.value.filename == str(missing)

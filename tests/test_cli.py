@@ -358,9 +358,86 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_partial_one(files, caps
             if command == "fit" else
             ["predict", "--model", str(files / "model.skdann"), "--input",
              str(files / "target.csv"), "--output", str(output)])
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(SystemExit) as exit_info:
         main(argv)
+    assert exit_info.value.code == 130 and "interrupted" in capsys.readouterr().err
     assert _snapshot(files) == before
+
+
+def test_ctrl_c_during_training_writes_nothing_and_exits_130(files, capsys, monkeypatch):
+    """The estimator keeps a Ctrl-C'd fit and warns; the command line must not
+    replace the user's model and report with a half-trained one."""
+    import sk_dann
+    from skorch.callbacks import Callback
+
+    class CtrlCInEpoch2(Callback):
+        def on_batch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    classifier = sk_dann.DANNClassifier
+    monkeypatch.setattr(sk_dann, "DANNClassifier",
+                        lambda **params: classifier(**params, callbacks=[CtrlCInEpoch2()]))
+    (files / "m.skdann").write_bytes(b"the previous model")
+    (files / "r.txt").write_bytes(b"the previous report")
+    before = _snapshot(files)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "--source", str(files / "source.csv"), "--target",
+              str(files / "target.csv"), "--model", str(files / "m.skdann"), "--report",
+              str(files / "r.txt"), "--max-epochs", "5"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 130 and "interrupted" in err
+    assert err.count("\n") == 1 and _snapshot(files) == before
+
+
+@pytest.mark.parametrize("name, message", [
+    ("fifo", "is not a regular file (a pipe or a device)"),
+    ("-", "writes files, not standard output"),
+    ("", "file name is empty"),
+    ("sub.csv/", "ends with a separator"),
+])
+def test_outputs_that_are_no_plain_file_name_are_refused(files, capsys, monkeypatch, name,
+                                                         message):
+    _forbid_training(monkeypatch)
+    monkeypatch.chdir(files)
+    if name == "fifo":
+        os.mkfifo("fifo")
+    for option in ("--report", "--model"):
+        argv = ["fit", "--source", "source.csv", "--target", "target.csv",
+                "--model", "m.skdann", option, name]
+        assert message in _fails(argv, capsys)
+    assert message in _fails(["predict", "--model", "m.skdann", "--input", "target.csv",
+                              "--output", name], capsys)
+    assert not os.path.exists("sub.csv") and not os.path.exists("m.skdann")
+
+
+def test_a_labels_text_file_holds_one_label_per_line(files, capsys):
+    ys = np.load(files / "source.npz")["y"]
+    (files / "labels.txt").write_text(
+        "\n".join(np.where(ys == 1, "cat one", "#2 dog").tolist()) + "\n")
+    main(["fit", "--source", str(files / "target.npy"), "--labels", str(files / "labels.txt"),
+          "--target", str(files / "target.npy"), "--model", str(files / "m.skdann"),
+          "--max-epochs", "2"])
+    assert "classes: #2 dog, cat one" in capsys.readouterr().out
+
+
+def test_evaluate_reads_plus_one_text_labels_as_the_numbers_they_are(files, capsys):
+    Xs, ys, Xt, yt = make_domain_moons(n_samples=120, random_state=0)
+    np.savez(files / "pm_source.npz", X=Xs, y=np.where(ys == 1, 1, -1))
+    np.save(files / "pm_target.npy", Xt)
+    np.save(files / "pm_labels.npy", np.where(yt == 1, 1, -1))
+    (files / "pm_labels.txt").write_text("\n".join(np.where(yt == 1, "+1", "-1")) + "\n")
+    main(["fit", "--source", str(files / "pm_source.npz"), "--target",
+          str(files / "pm_target.npy"), "--model", str(files / "pm.skdann"), *FIT])
+    accuracies = []
+    for labels in ("pm_labels.npy", "pm_labels.txt"):
+        capsys.readouterr()
+        main(["evaluate", "--model", str(files / "pm.skdann"), "--input",
+              str(files / "pm_target.npy"), "--labels", str(files / labels)])
+        out, err = capsys.readouterr()
+        accuracies.append(float(out.split()[1]))
+        assert "warning" not in err
+    assert accuracies[0] == accuracies[1] > 0.6
 
 
 def test_a_full_disk_leaves_the_old_predictions_and_no_partial_file(files, capsys):
@@ -402,13 +479,28 @@ def test_labels_with_commas_quotes_and_line_breaks_round_trip(files, capsys):
     assert [row[0] for row in rows[1:]] == predictions["label"].tolist()
 
 
-def test_parquet_is_not_read_through_a_vulnerable_pyarrow(files, capsys, monkeypatch):
+@pytest.mark.parametrize("version", ["14.0.0", "13.0.0", "14.0.1.dev12", "14.0.1rc1"])
+def test_parquet_is_not_read_through_a_vulnerable_pyarrow(files, capsys, monkeypatch, version):
     import types
     (files / "source.parquet").write_bytes(b"PAR1 crafted")
-    monkeypatch.setitem(sys.modules, "pyarrow", types.SimpleNamespace(__version__="14.0.0"))
+    monkeypatch.setitem(sys.modules, "pyarrow", types.SimpleNamespace(__version__=version))
     err = _fails(["fit", "--source", str(files / "source.parquet"), "--target",
                   str(files / "target.csv"), "--model", str(files / "m.skdann")], capsys)
-    assert "pyarrow 14.0.0" in err and "CVE-2023-47248" in err and "pyarrow>=14.0.1" in err
+    assert f"pyarrow {version}" in err and "CVE-2023-47248" in err
+    assert "pyarrow>=14.0.1" in err
+
+
+def test_a_pyarrow_that_pandas_refuses_is_one_line(files, capsys, monkeypatch):
+    pytest.importorskip("pyarrow", minversion="14.0.1")
+    pd.read_csv(files / "source.csv").to_parquet(files / "source.parquet")
+
+    def refused(*args, **kwargs):  # what pandas raises for a pyarrow it does not support
+        raise ImportError("Pandas requires version '99.0.0' or newer of 'pyarrow'")
+
+    monkeypatch.setattr(pd, "read_parquet", refused)
+    err = _fails(["fit", "--source", str(files / "source.parquet"), "--target",
+                  str(files / "target.csv"), "--model", str(files / "m.skdann")], capsys)
+    assert str(files / "source.parquet") in err and "newer of 'pyarrow'" in err
 
 
 def test_the_parquet_extra_requires_a_safe_pyarrow():

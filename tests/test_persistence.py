@@ -269,6 +269,17 @@ def test_an_existing_file_is_not_overwritten_by_surprise(saved, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]  # no temporary left
 
 
+def test_a_dangling_link_and_a_folder_name_are_not_overwritten(saved, tmp_path):
+    model = saved["regressor"][0]
+    (tmp_path / "link.skdann").symlink_to(tmp_path / "not-yet")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        save_model(model, tmp_path / "link.skdann")
+    assert (tmp_path / "link.skdann").is_symlink()
+    with pytest.raises(IsADirectoryError, match="ends with a separator"):
+        save_model(model, f"{tmp_path}/new.skdann/")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.skdann"]
+
+
 # -- files that must not load ----------------------------------------------------
 class _CreatesFile:
     """A pickle payload: unpickling it creates ``path``."""
