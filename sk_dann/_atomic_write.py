@@ -20,7 +20,8 @@ def write_atomically(path, data):
     temporary file is removed and ``path`` keeps its old contents. A ``path``
     that is a symlink is replaced by the new file; its target is not written.
     The new file keeps the permission bits of the file it replaces (a private
-    file stays private); a new one gets ``0666`` less the umask.
+    file stays private; owner and group become the writer's); a new one gets
+    ``0666`` less the umask.
 
     Parameters
     ----------
@@ -36,18 +37,20 @@ def write_atomically(path, data):
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    # The name shows what a leftover was for; it is cut so that a long
-    # (valid) output name still leaves room for the random part.
-    prefix = f".{path.name[:100]}."
+    # The name shows what a leftover was for; it is cut (at 100 bytes, as
+    # file systems count) so that a long valid output name still leaves room
+    # for the random part within the 255-byte limit.
+    short_name = os.fsencode(path.name)[:100].decode(errors="ignore")
+    prefix = f".{short_name}."
     try:
         handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     except OSError as error:  # name the file the caller asked for, not ours
         raise type(error)(error.errno, error.strerror, str(path)) from error
     try:
-        # mkstemp's file is private (0600): give it the mode of the file it
-        # replaces, or the one any new file of this user gets.
-        os.fchmod(handle, _mode_for(path))
         with os.fdopen(handle, "wb") as stream:
+            # mkstemp's file is private (0600): give it the mode of the file
+            # it replaces, or the one any new file of this user gets.
+            os.fchmod(stream.fileno(), _mode_for(path))
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())

@@ -26,9 +26,11 @@ import os
 import pickle
 import re
 import sys
+import signal
 import tempfile
+import threading
 import time
-import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -100,10 +102,11 @@ def _read_labels(path):
         return _read_npy(path, "labels")
     if path.suffix.lower() == ".npz":
         return _read_npz(path, "y", required=True)
-    # One label per line, as it is (spaces and '#' included); surrounding
-    # white space and the line ends are not part of it.
+    # One label per line (spaces inside it and '#' included); surrounding
+    # white space and blank lines are not labels.
     try:
-        return np.array([line.strip() for line in path.read_text().splitlines()])
+        lines = path.read_text().split("\n")
+        return np.array([line.strip() for line in lines if line.strip()])
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not a text file of labels (one per line); give "
                          "labels as .npy, .npz (array y) or text") from error
@@ -117,16 +120,44 @@ def _objects_refused(path, what):
                       f"are never read: loading a pickle can run code. Save them {fix}")
 
 
+def _numpy_error(path, what, error):
+    """One InputError for whatever ``np.load(..., allow_pickle=False)`` raised."""
+    if "Object arrays" in str(error):  # numpy's words for an object array
+        return _objects_refused(path, what)
+    if "pickled" in str(error):  # neither .npy nor .npz: numpy would unpickle it
+        return InputError(f"{path}: not a NumPy file (neither .npy nor .npz), and a "
+                          "pickle is never loaded: it could run code")
+    return InputError(f"{path}: cannot be read as a NumPy file ({type(error).__name__}: "
+                      f"{error}); is it damaged or cut short?")
+
+
+# What np.load raises on a file it cannot read: ValueError (an object array, a
+# pickle, too little data), EOFError (empty), BadZipFile (a damaged .npz).
+_NUMPY_ERRORS = (ValueError, EOFError, zipfile.BadZipFile)
+
+
 def _read_npy(path, what):
     try:
-        return np.load(path, allow_pickle=False)
-    except ValueError as error:  # an object array
-        raise _objects_refused(path, what) from error
+        array = np.load(path, allow_pickle=False)
+    except _NUMPY_ERRORS as error:
+        raise _numpy_error(path, what, error) from error
+    if not isinstance(array, np.ndarray):
+        array.close()
+        raise InputError(f"{path}: an .npz archive under an .npy name; rename it to .npz")
+    return array
 
 
 def _read_npz(path, name, required=False):
     """Array ``name`` of an .npz file; None when absent and not required."""
-    with np.load(path, allow_pickle=False) as archive:
+    what = "features" if name == "X" else "labels"
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except _NUMPY_ERRORS as error:
+        raise _numpy_error(path, what, error) from error
+    if isinstance(archive, np.ndarray):
+        raise InputError(f"{path}: one array, not an .npz archive of named arrays X and "
+                         "y; rename it to .npy (labels then come from --labels)")
+    with archive:
         if name not in archive.files:
             if not required:
                 return None
@@ -134,9 +165,8 @@ def _read_npz(path, name, required=False):
                              f"{', '.join(archive.files) or 'none'})")
         try:
             return archive[name]
-        except ValueError as error:  # an object array
-            raise _objects_refused(path, "features" if name == "X" else "labels") \
-                from error
+        except _NUMPY_ERRORS as error:
+            raise _numpy_error(path, what, error) from error
 
 
 def _read_table(path, suffix, label_column):
@@ -170,9 +200,11 @@ def _check_pyarrow(path):
     numbers = re.fullmatch(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)", pyarrow.__version__)
     version = (0,)
     if numbers:
-        # A pre-release (14.0.1.dev12, 15.0.0rc1) comes before its release.
-        version = tuple(int(n or 0) for n in numbers.groups()[:3])
-        version += (0,) if numbers.group(4) else (1,)
+        # A pre-release (14.0.1.dev12, 14.0.1rc1) comes before its release; a
+        # post-release or local build (14.0.1.post1, 14.0.1+local) does not.
+        pre = re.match(r"[.-]?(dev|a|b|c|rc|alpha|beta|pre|preview)", numbers.group(4),
+                       re.IGNORECASE)
+        version = tuple(int(n or 0) for n in numbers.groups()[:3]) + ((0,) if pre else (1,))
     if version < MIN_PYARROW + (1,):
         raise InputError(f"{path}: not read with pyarrow {pyarrow.__version__}, which runs "
                          "code from a crafted parquet file (CVE-2023-47248); upgrade it: "
@@ -316,9 +348,11 @@ def _write_model(model, path, as_pickle=False):
                                               suffix=".pkl" if as_pickle else ".skdann")
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
-        except OSError:
+        except BaseException as rescue_error:  # Ctrl-C too: no partial rescue file
             if rescue is not None:
                 Path(rescue).unlink(missing_ok=True)
+            if not isinstance(rescue_error, OSError):
+                raise
             raise InputError(f"cannot write the model {path}: {reason}; the temporary "
                              "folder is not writable either, so the trained model is "
                              "lost") from error
@@ -368,7 +402,7 @@ def _fit(args):
     start = time.perf_counter()
     # The target goes in as X_target, not packed with y == -1, so that -1 can
     # be a class ({-1, +1} labels); the scaler is fitted on both domains.
-    with _stop_on_interrupted_fit():
+    with _stop_after_ctrl_c():
         if args.no_scaler:
             model = classifier.fit(X_source, y_source, X_target=X_target)
         else:
@@ -410,24 +444,33 @@ def _fit(args):
 
 
 @contextlib.contextmanager
-def _stop_on_interrupted_fit():
-    """Turn a fit that Ctrl-C ended early into a KeyboardInterrupt.
+def _stop_after_ctrl_c():
+    """Stop the command after the block when Ctrl-C was pressed in it.
 
-    The estimator keeps a Ctrl-C'd fit usable and only warns
-    (:class:`~sk_dann.InterruptedFitWarning`); the command line instead
-    stops without writing anything, so the old outputs stay as they were.
+    The estimator catches Ctrl-C to keep a usable model of the finished
+    epochs (skorch ends training quietly; a warning says so only when an
+    epoch was cut short). The command line must not write such a
+    half-trained model over the old one, so it notes SIGINT itself.
     """
-    from .exceptions import InterruptedFitWarning
+    pressed = []
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    def note_and_interrupt(signum, frame):
+        pressed.append(signum)
+        signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
+
+    previous = None
+    # Only the main thread receives signals; an ignored SIGINT (a background
+    # job) stays ignored.
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        previous = signal.signal(signal.SIGINT, note_and_interrupt)
+    try:
         yield
-    for warning in caught:
-        if issubclass(warning.category, InterruptedFitWarning):
-            raise KeyboardInterrupt
-    for warning in caught:  # the others, shown as they would have been
-        warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                               warning.lineno)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _seed(text):
@@ -468,10 +511,12 @@ def _evaluate(args):
     classes = model.classes_
     y = np.asarray(y)
     if y.dtype.kind in "US" and classes.dtype.kind in "iuf":
-        # Labels read from text ("+1", "1.0") against numeric classes: as numbers.
+        # Labels read from text ("+1", "1.0") against numeric classes: compared
+        # as numbers (float64: no wrap-around into an unsigned class dtype).
         try:
-            y = y.astype(classes.dtype)
-        except ValueError:
+            y = y.astype(np.float64)
+            predicted, classes = predicted.astype(np.float64), classes.astype(np.float64)
+        except ValueError:  # not all numbers: compared as strings below
             pass
     if y.dtype.kind != classes.dtype.kind:
         # Labels read back from text: compare as strings.

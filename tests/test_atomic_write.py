@@ -53,20 +53,28 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_nothing(tmp_path, monkeypa
     assert os.listdir(tmp_path) == ["out.bin"]
 
 
-def test_a_replaced_file_keeps_its_permissions(tmp_path):
-    path = tmp_path / "private.txt"
-    path.write_bytes(b"old")
-    path.chmod(0o600)
-    write_atomically(path, b"new")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_bytes() == b"new"
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_a_replaced_file_keeps_its_permissions(tmp_path, umask):
+    old_umask = os.umask(umask)
+    try:
+        for mode in (0o600, 0o640, 0o444):  # 0o640 is the default under neither umask
+            path = tmp_path / f"file{mode:o}.txt"
+            path.write_bytes(b"old")
+            path.chmod(mode)
+            write_atomically(path, b"new")
+            assert stat.S_IMODE(path.stat().st_mode) == mode and path.read_bytes() == b"new"
+    finally:
+        os.umask(old_umask)
 
 
-def test_a_long_valid_name_is_written(tmp_path):
-    path = tmp_path / ("p" * 250 + ".csv")
+@pytest.mark.parametrize("name", ["p" * 250 + ".csv", "\u65e5" * 83 + ".csv"])  # 254, 253 bytes
+def test_a_long_valid_name_is_written(tmp_path, name):
+    path = tmp_path / name
     assert write_atomically(path, b"rows").read_bytes() == b"rows"
+    assert os.listdir(tmp_path) == [name]
 
 
-def test_an_unwritable_folder_is_reported_with_the_callers_path(tmp_path):
+def test_a_missing_folder_is_reported_with_the_callers_path(tmp_path):
     missing = tmp_path / "no" / "out.bin"
     with pytest.raises(FileNotFoundError) as error:
         write_atomically(missing, b"x")

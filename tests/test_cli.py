@@ -364,17 +364,24 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_partial_one(files, caps
     assert _snapshot(files) == before
 
 
-def test_ctrl_c_during_training_writes_nothing_and_exits_130(files, capsys, monkeypatch):
-    """The estimator keeps a Ctrl-C'd fit and warns; the command line must not
-    replace the user's model and report with a half-trained one."""
+@pytest.mark.parametrize("moment", ["on_batch_end", "on_epoch_end"])
+def test_ctrl_c_during_training_writes_nothing_and_exits_130(files, capsys, monkeypatch,
+                                                             moment):
+    """The estimator keeps a Ctrl-C'd fit (quietly, where Ctrl-C comes at an
+    epoch's end); the command line must not replace the user's model and
+    report with a half-trained one."""
+    import signal
+
     import sk_dann
     from skorch.callbacks import Callback
 
     class CtrlCInEpoch2(Callback):
-        def on_batch_end(self, net, **kwargs):
-            if len(net.history) == 2:
-                raise KeyboardInterrupt
+        def ctrl_c(self, net):
+            if len(net.history) == 2 and not getattr(self, "sent_", False):
+                self.sent_ = True
+                os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C
 
+    setattr(CtrlCInEpoch2, moment, lambda self, net, **kwargs: self.ctrl_c(net))
     classifier = sk_dann.DANNClassifier
     monkeypatch.setattr(sk_dann, "DANNClassifier",
                         lambda **params: classifier(**params, callbacks=[CtrlCInEpoch2()]))
@@ -387,7 +394,8 @@ def test_ctrl_c_during_training_writes_nothing_and_exits_130(files, capsys, monk
               str(files / "r.txt"), "--max-epochs", "5"])
     err = capsys.readouterr().err
     assert exit_info.value.code == 130 and "interrupted" in err
-    assert err.count("\n") == 1 and _snapshot(files) == before
+    assert _snapshot(files) == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
 
 
 @pytest.mark.parametrize("name, message", [
@@ -414,11 +422,30 @@ def test_outputs_that_are_no_plain_file_name_are_refused(files, capsys, monkeypa
 def test_a_labels_text_file_holds_one_label_per_line(files, capsys):
     ys = np.load(files / "source.npz")["y"]
     (files / "labels.txt").write_text(
-        "\n".join(np.where(ys == 1, "cat one", "#2 dog").tolist()) + "\n")
+        "\n".join(np.where(ys == 1, " cat one", "#2 dog\r").tolist()) + "\n\n\n")
     main(["fit", "--source", str(files / "target.npy"), "--labels", str(files / "labels.txt"),
           "--target", str(files / "target.npy"), "--model", str(files / "m.skdann"),
           "--max-epochs", "2"])
     assert "classes: #2 dog, cat one" in capsys.readouterr().out
+
+
+def test_evaluate_text_labels_against_small_integer_classes(files, capsys):
+    Xs, ys, Xt, yt = make_domain_moons(n_samples=120, random_state=0)
+    np.savez(files / "u8.npz", X=Xs, y=ys.astype(np.uint8))  # image-style labels
+    main(["fit", "--source", str(files / "u8.npz"), "--target", str(files / "target.npy"),
+          "--model", str(files / "u8.skdann"), *FIT])
+    (files / "float.txt").write_text("\n".join(f"{v:.1f}" for v in yt) + "\n")
+    (files / "minus.txt").write_text("\n".join(["-1"] + [str(v) for v in yt[1:]]) + "\n")
+    capsys.readouterr()
+    main(["evaluate", "--model", str(files / "u8.skdann"), "--input",
+          str(files / "target.npy"), "--labels", str(files / "float.txt")])  # "1.0"
+    exact = float(capsys.readouterr().out.split()[1])
+    assert exact > 0.6
+    main(["evaluate", "--model", str(files / "u8.skdann"), "--input",
+          str(files / "target.npy"), "--labels", str(files / "minus.txt")])
+    out, err = capsys.readouterr()
+    assert "1 rows have labels the model does not know ([-1.0])" in err
+    assert abs(float(out.split()[1]) - exact) <= 1 / 120 + 1e-9
 
 
 def test_evaluate_reads_plus_one_text_labels_as_the_numbers_they_are(files, capsys):
@@ -490,6 +517,16 @@ def test_parquet_is_not_read_through_a_vulnerable_pyarrow(files, capsys, monkeyp
     assert "pyarrow>=14.0.1" in err
 
 
+@pytest.mark.parametrize("version", ["14.0.1", "14.0.1.post1", "14.0.1+local", "15.0.0rc1",
+                                     "26.0.1"])
+def test_a_safe_pyarrow_is_accepted(files, monkeypatch, version):
+    import types
+
+    from sk_dann.cli import _check_pyarrow
+    monkeypatch.setitem(sys.modules, "pyarrow", types.SimpleNamespace(__version__=version))
+    _check_pyarrow(files / "any.parquet")  # no error
+
+
 def test_a_pyarrow_that_pandas_refuses_is_one_line(files, capsys, monkeypatch):
     pytest.importorskip("pyarrow", minversion="14.0.1")
     pd.read_csv(files / "source.csv").to_parquet(files / "source.parquet")
@@ -554,3 +591,34 @@ def test_object_arrays_are_refused_never_unpickled(files, capsys, monkeypatch, w
     assert f"the {what} are stored as Python objects (a pickle), which are never read" in err
     assert ("X.astype(np.float32)" if what == "features" else "labels.astype(str)") in err
     assert not marker.exists()
+
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "cannot be read as a NumPy file (EOFError"),
+    (b"hello\n1 2 3\n", "not a NumPy file (neither .npy nor .npz), and a pickle is never"),
+    ("truncated", "is it damaged or cut short?"),
+    (b"PK\x03\x04garbage", "cannot be read as a NumPy file (BadZipFile"),
+    ("npy as npz", "one array, not an .npz archive"),
+])
+@pytest.mark.parametrize("role", ["features", "labels"])
+def test_unreadable_numpy_files_are_one_line(files, capsys, monkeypatch, content, message,
+                                             role):
+    _forbid_training(monkeypatch)
+    if content == "truncated":
+        np.save(files / "whole.npy", np.arange(100.0))
+        content = (files / "whole.npy").read_bytes()[:200]
+    elif content == "npy as npz":
+        np.save(files / "whole.npy", np.arange(120))
+        content = (files / "whole.npy").read_bytes()
+    suffix = ".npz" if message.startswith(("one array", "cannot be read as a NumPy file (Bad")) \
+        else ".npy"
+    bad = files / f"bad{suffix}"
+    bad.write_bytes(content)
+    source, labels = ((bad, []) if role == "features" else
+                      (files / "target.npy", ["--labels", str(bad)]))
+    if role == "features" and suffix == ".npy":
+        labels = ["--labels", str(files / "target_labels.npy")]
+    err = _fails(["fit", "--source", str(source), "--target", str(files / "target.npy"),
+                  "--model", str(files / "m.skdann"), *labels], capsys)
+    assert str(bad) in err and message in err
