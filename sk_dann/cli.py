@@ -30,6 +30,7 @@ import signal
 import tempfile
 import threading
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -464,8 +465,14 @@ def _stop_after_ctrl_c():
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         previous = signal.signal(signal.SIGINT, note_and_interrupt)
+    from .exceptions import InterruptedFitWarning
+
     try:
-        yield
+        with warnings.catch_warnings():
+            # Its advice (use the model, call partial_fit) is for Python; here
+            # the one line of main says what happened.
+            warnings.simplefilter("ignore", InterruptedFitWarning)
+            yield
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

@@ -366,7 +366,7 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_partial_one(files, caps
 
 @pytest.mark.parametrize("moment", ["on_batch_end", "on_epoch_end"])
 def test_ctrl_c_during_training_writes_nothing_and_exits_130(files, capsys, monkeypatch,
-                                                             moment):
+                                                             recwarn, moment):
     """The estimator keeps a Ctrl-C'd fit (quietly, where Ctrl-C comes at an
     epoch's end); the command line must not replace the user's model and
     report with a half-trained one."""
@@ -396,6 +396,8 @@ def test_ctrl_c_during_training_writes_nothing_and_exits_130(files, capsys, monk
     assert exit_info.value.code == 130 and "interrupted" in err
     assert _snapshot(files) == before
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    # The estimator's advice to use the interrupted model is not for this user.
+    assert not [w for w in recwarn if w.category is sk_dann.InterruptedFitWarning]
 
 
 @pytest.mark.parametrize("name, message", [
