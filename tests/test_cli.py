@@ -388,14 +388,20 @@ def test_ctrl_c_during_training_writes_nothing_and_exits_130(files, capsys, monk
     (files / "m.skdann").write_bytes(b"the previous model")
     (files / "r.txt").write_bytes(b"the previous report")
     before = _snapshot(files)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["fit", "--source", str(files / "source.csv"), "--target",
-              str(files / "target.csv"), "--model", str(files / "m.skdann"), "--report",
-              str(files / "r.txt"), "--max-epochs", "5"])
+    # As in a terminal: a test runner started in the background inherits an
+    # ignored SIGINT, which sk-dann leaves ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["fit", "--source", str(files / "source.csv"), "--target",
+                  str(files / "target.csv"), "--model", str(files / "m.skdann"), "--report",
+                  str(files / "r.txt"), "--max-epochs", "5"])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    finally:
+        signal.signal(signal.SIGINT, previous)
     err = capsys.readouterr().err
     assert exit_info.value.code == 130 and "interrupted" in err
     assert _snapshot(files) == before
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
     # The estimator's advice to use the interrupted model is not for this user.
     assert not [w for w in recwarn if w.category is sk_dann.InterruptedFitWarning]
 
@@ -624,3 +630,30 @@ def test_unreadable_numpy_files_are_one_line(files, capsys, monkeypatch, content
     err = _fails(["fit", "--source", str(source), "--target", str(files / "target.npy"),
                   "--model", str(files / "m.skdann"), *labels], capsys)
     assert str(bad) in err and message in err
+
+
+def test_an_ignored_sigint_stays_ignored(files, capsys, monkeypatch):
+    """A background job (`sk-dann fit ... &` in a script) ignores Ctrl-C; the
+    command line does not start listening to it."""
+    import signal
+
+    import sk_dann
+    from skorch.callbacks import Callback
+
+    class SigintInEpoch2(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    classifier = sk_dann.DANNClassifier
+    monkeypatch.setattr(sk_dann, "DANNClassifier",
+                        lambda **params: classifier(**params, callbacks=[SigintInEpoch2()]))
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        main(["fit", "--source", str(files / "source.csv"), "--target",
+              str(files / "target.csv"), "--model", str(files / "m.skdann"),
+              "--max-epochs", "4"])
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(sk_dann.load_model(files / "m.skdann")[-1].history_) == 4
