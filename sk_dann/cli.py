@@ -78,7 +78,7 @@ def _read_features(path, label_column="label", labels_path=None, need_labels=Fal
     if suffix not in FORMATS:
         raise InputError(f"{path}: unknown format {suffix!r}; use one of {', '.join(FORMATS)}")
     if suffix == ".npz":
-        X, y = _read_npz(path, "X", required=True), _read_npz(path, "y")
+        X, y = _read_npz(path, ("X", "y"), required="X")
     elif suffix == ".npy":
         X, y = _read_npy(path, "features"), None
     else:
@@ -102,7 +102,8 @@ def _read_labels(path):
     if path.suffix.lower() == ".npy":
         return _read_npy(path, "labels")
     if path.suffix.lower() == ".npz":
-        return _read_npz(path, "y", required=True)
+        (y,) = _read_npz(path, ("y",), required="y")
+        return y
     # One label per line (spaces inside it and '#' included); surrounding
     # white space and blank lines are not labels.
     try:
@@ -148,26 +149,29 @@ def _read_npy(path, what):
     return array
 
 
-def _read_npz(path, name, required=False):
-    """Array ``name`` of an .npz file; None when absent and not required."""
-    what = "features" if name == "X" else "labels"
+def _read_npz(path, names, required):
+    """Arrays ``names`` of an .npz file, read from one opening of the archive;
+    None for one that is absent, unless it is ``required``."""
     try:
         archive = np.load(path, allow_pickle=False)
     except _NUMPY_ERRORS as error:
-        raise _numpy_error(path, what, error) from error
+        raise _numpy_error(path, "features" if required == "X" else "labels",
+                           error) from error
     if isinstance(archive, np.ndarray):
         raise InputError(f"{path}: one array, not an .npz archive of named arrays X and "
                          "y; rename it to .npy (labels then come from --labels)")
     with archive:
-        if name not in archive.files:
-            if not required:
-                return None
-            raise InputError(f"{path}: no array named {name!r} (found: "
+        if required not in archive.files:
+            raise InputError(f"{path}: no array named {required!r} (found: "
                              f"{', '.join(archive.files) or 'none'})")
-        try:
-            return archive[name]
-        except _NUMPY_ERRORS as error:
-            raise _numpy_error(path, what, error) from error
+        arrays = []
+        for name in names:
+            try:
+                arrays.append(archive[name] if name in archive.files else None)
+            except _NUMPY_ERRORS as error:
+                raise _numpy_error(path, "features" if name == "X" else "labels",
+                                   error) from error
+        return arrays
 
 
 def _read_table(path, suffix, label_column):
@@ -459,14 +463,14 @@ def _stop_after_ctrl_c():
         pressed.append(signum)
         signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
 
+    from .exceptions import InterruptedFitWarning
+
     previous = None
     # Only the main thread receives signals; an ignored SIGINT (a background
     # job) stays ignored.
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         previous = signal.signal(signal.SIGINT, note_and_interrupt)
-    from .exceptions import InterruptedFitWarning
-
     try:
         with warnings.catch_warnings():
             # Its advice (use the model, call partial_fit) is for Python; here
