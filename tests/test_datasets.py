@@ -59,6 +59,19 @@ def test_an_object_array_in_data_home_is_refused_not_unpickled(tmp_path):
         load_office_caltech("dslr", features="surf", data_home=tmp_path)
 
 
+def test_a_damaged_array_in_data_home_is_not_called_a_pickle(tmp_path):
+    import io
+    import zipfile
+    (tmp_path / "surf").mkdir()
+    whole = io.BytesIO()
+    np.save(whole, np.ones((20, 3), np.float32))
+    with zipfile.ZipFile(tmp_path / "surf" / "dslr.npz", "w") as archive:
+        archive.writestr("X.npy", whole.getvalue()[:150])  # cut short
+        archive.writestr("y.npy", whole.getvalue())
+    with pytest.raises(ValueError, match="array 'X' cannot be read.*damaged or cut short"):
+        load_office_caltech("dslr", features="surf", data_home=tmp_path)
+
+
 def test_missing_data_home_says_how_to_fix(monkeypatch):
     monkeypatch.delenv("SK_DANN_DATA", raising=False)
     with pytest.raises(FileNotFoundError, match="data_home"):

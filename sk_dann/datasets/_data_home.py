@@ -63,7 +63,10 @@ def read_array(archive, name, path):
                          f"{', '.join(archive.files) or 'none'}); it needs X and y.")
     try:
         return archive[name]
-    except ValueError as error:  # an object array: stored as a pickle
+    except ValueError as error:
+        if "Object arrays" not in str(error):  # numpy's words for an object array
+            raise ValueError(f"{path}: array {name!r} cannot be read ({error}); is the "
+                             "file damaged or cut short?") from error
         raise ValueError(f"{path}: array {name!r} holds Python objects, stored as a "
                          "pickle, which is never loaded (it could run code). Save it as "
                          "numbers: np.savez(path, X=X.astype(np.float32), "
