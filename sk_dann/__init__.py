@@ -15,6 +15,7 @@ from .exceptions import (
     NoTargetDataWarning,
     PackedLabelsScoringWarning,
     SavedVersionWarning,
+    SlowPrecisionWarning,
 )
 
 #: Public name -> the module that defines it, imported when first used.
@@ -44,6 +45,7 @@ __all__ = [
     "NoTargetDataWarning",
     "PackedLabelsScoringWarning",
     "SavedVersionWarning",
+    "SlowPrecisionWarning",
     "load_model",
     "pack_domains",
     "reverse_gradient",

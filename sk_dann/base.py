@@ -38,7 +38,8 @@ from . import distributed
 from .net import DANNNet
 from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_submodule
 from .runtime import (KEEP_TORCH_SETTING, fixed_n_threads, fused_step_supported,
-                      resolve_device, resolve_n_threads, torch_threads)
+                      resolve_device, resolve_n_threads, torch_threads,
+                      warn_if_bfloat16_is_slow)
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
 
 __all__ = [
@@ -365,6 +366,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         continuing = hasattr(self, "net_") and (epochs is not None or self.warm_start)
         layout = self._process_layout(epochs)
         self.device_ = resolve_device(self.device)
+        warn_if_bfloat16_is_slow(self.device_, self.precision)
         if layout.parallel:
             self.device_ = distributed.rank_device(self.device_)
             distributed.check_device_matches_backend(self.device_)

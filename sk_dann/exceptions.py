@@ -30,6 +30,10 @@ class ModelFileError(ValueError):
     sk_dann model (a pickle, say), damaged, truncated, or of a newer format."""
 
 
+class SlowPrecisionWarning(UserWarning):
+    """``precision="bfloat16"`` on a CPU without bfloat16 instructions (emulated, slow)."""
+
+
 class PackedLabelsScoringWarning(UserWarning):
     """A scikit-learn scorer compared predictions with packed ``y == -1`` rows."""
 
@@ -42,4 +46,5 @@ __all__ = [
     "NoTargetDataWarning",
     "PackedLabelsScoringWarning",
     "SavedVersionWarning",
+    "SlowPrecisionWarning",
 ]

@@ -23,7 +23,7 @@ from ._dask_arrays import is_dask_array, map_row_blocks, refuse_dask_array
 from ._params import POSITIVE_INT, SHARED_CONSTRAINTS
 from .images import (NORMALIZATIONS, ImageInput, image_shape, resolve_image_layout,
                      resolve_normalization)
-from .runtime import infer_in_batches, resolve_device
+from .runtime import infer_in_batches, resolve_device, warn_if_bfloat16_is_slow
 
 __all__ = [
     "CNNFeatures",
@@ -133,6 +133,7 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 f"X has shape {X.shape}.")
         self.input_shape_ = tuple(X.shape[1:])
         self.device_ = resolve_device(self.device)
+        warn_if_bfloat16_is_slow(self.device_, self.precision)
         n_channels = image_shape(X.shape, self.image_layout_)[0]
         if self.grey_to_rgb and n_channels == 1:
             n_channels = 3

@@ -11,6 +11,7 @@ from sklearn.utils import _safe_indexing
 __all__ = [
     "plot_feature_space",
     "plot_history",
+    "plot_score_curves",
 ]
 
 HISTORY_PANELS = (
@@ -59,6 +60,52 @@ def plot_history(model, axes=None):
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("epoch")
     figure = axes[0].figure
+    figure.tight_layout()
+    return figure
+
+
+def plot_score_curves(curves, references=None, ax=None, ylabel="target accuracy",
+                      title=None):
+    """Scores after each epoch, one line per model (e.g. the target test
+    accuracy recorded after each ``partial_fit`` epoch).
+
+    Parameters
+    ----------
+    curves : dict of str to sequence of float
+        Model name -> its score after epoch 1, 2, ...
+    references : dict of str to float, default=None
+        Name -> a score drawn as a dotted horizontal line (a published
+        result, say).
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure by default.
+    ylabel : str, default="target accuracy"
+    title : str, default=None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt = _pyplot()
+    if not curves:
+        raise ValueError("curves is empty: give a dict of name -> scores per epoch.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.0))
+    for name, scores in curves.items():
+        scores = np.asarray(scores, dtype=float)
+        if scores.ndim != 1 or len(scores) == 0:
+            raise ValueError(f"curves[{name!r}] must be a non-empty sequence of scores.")
+        epochs = np.arange(1, len(scores) + 1)
+        ax.plot(epochs, scores, marker="." if len(scores) < 40 else None, label=name)
+    for i, (name, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color=f"C{len(curves) + i}", linestyle=":", linewidth=1.2,
+                   label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    figure = ax.figure
     figure.tight_layout()
     return figure
 

@@ -6,6 +6,7 @@ net and :class:`~sk_dann.CNNFeatures` share:
 * :func:`resolve_device` turns ``device="auto"`` (or a name) into a checked
   device string, with an error naming the devices this machine has;
 * :func:`autocast` is the ``precision="bfloat16"`` context on that device;
+  :func:`warn_if_bfloat16_is_slow` says so when the CPU would emulate it;
 * :func:`infer_in_batches` runs a module over batches without gradients;
 * :func:`resolve_n_threads` and :class:`torch_threads` choose and set the CPU
   threads of a fit, for its duration only.
@@ -21,10 +22,14 @@ it; the number of threads it can.
 import functools
 import math
 import os
+import platform
 import time
+import warnings
 from numbers import Integral
 
 import torch
+
+from .exceptions import SlowPrecisionWarning
 
 __all__ = [
     "KEEP_TORCH_SETTING",
@@ -38,7 +43,9 @@ __all__ = [
     "resolve_device",
     "resolve_n_threads",
     "torch_threads",
+    "cpu_bfloat16_instructions",
     "usable_cpus",
+    "warn_if_bfloat16_is_slow",
 ]
 
 PRECISIONS = ("float32", "bfloat16")
@@ -105,6 +112,54 @@ def autocast(device, precision):
     it; a disabled context for ``"float32"``."""
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16,
                           enabled=precision == "bfloat16")
+
+
+#: CPU flags (as Linux lists them in /proc/cpuinfo) of instructions that run
+#: bfloat16 matrix products natively: x86's AVX-512-BF16 and AMX-BF16, Arm's BF16.
+BFLOAT16_CPU_FLAGS = {"x86": ("avx512_bf16", "amx_bf16"), "arm": ("bf16",)}
+CPUINFO = "/proc/cpuinfo"
+
+
+def cpu_bfloat16_instructions(cpuinfo=None):
+    """``(family, present, looked_for)``: which of the bfloat16 instruction
+    flags of this CPU family the first CPU of ``cpuinfo`` lists, and which
+    were looked for; ``None`` where that cannot be told (no such file, as on
+    macOS and Windows, or a CPU family not known here). ``cpuinfo``: the
+    file to read, ``/proc/cpuinfo`` by default."""
+    try:
+        with open(cpuinfo or CPUINFO, encoding="utf-8", errors="replace") as file:
+            text = file.read(1 << 20)
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key not in ("flags", "features"):
+            continue
+        flags = set(value.split())
+        family = "x86" if key == "flags" else "arm"
+        looked_for = BFLOAT16_CPU_FLAGS[family]
+        return family, tuple(f for f in looked_for if f in flags), looked_for
+    return None
+
+
+def warn_if_bfloat16_is_slow(device, precision, cpuinfo=None):
+    """Warn (:class:`~sk_dann.SlowPrecisionWarning`) when ``precision="bfloat16"``
+    runs on a CPU that lacks bfloat16 instructions: torch then emulates
+    them, which can make a CNN epoch several times slower than float32.
+    Silent on other devices, for float32, and where the CPU cannot be read."""
+    if precision != "bfloat16" or torch.device(device).type != "cpu":
+        return
+    found = cpu_bfloat16_instructions(cpuinfo)
+    if found is None or found[1]:
+        return
+    family, _, looked_for = found
+    warnings.warn(
+        f"precision='bfloat16' on a CPU ({platform.machine() or family}) without "
+        f"bfloat16 instructions (its flags list none of {', '.join(looked_for)}): "
+        "torch emulates them, which can make training several times slower than "
+        "float32 (docs/benchmarks.md). Use precision='float32' on this machine.",
+        SlowPrecisionWarning, stacklevel=3)
 
 
 def infer_in_batches(function, batches, device, precision):

@@ -112,6 +112,92 @@ def test_mnist_mnistm_loader_uses_disjoint_indices_and_32x32_rgb(tmp_path):
     assert data.X_source[0, 16, 16, 0] == 255 and data.X_source[0, 16, 2, 0] == 0
 
 
+def _write_mnist_mnistm_training_splits(home, n_mnist=12, n_mnistm=11, n_test=5):
+    """Tiny MNIST / MNIST-M files whose labels are the row indices, so a test
+    can tell which rows each domain got (train and test labels set apart)."""
+    folder = home / "mnist_mnistm"
+    rng = np.random.default_rng(0)
+    _write_digits(folder, "mnist_train.npz",
+                  rng.integers(0, 256, (n_mnist, 28, 28), dtype=np.uint8), np.arange(n_mnist))
+    _write_digits(folder, "mnistm_train.npz",
+                  rng.integers(0, 256, (n_mnistm, 32, 32, 3), dtype=np.uint8),
+                  np.arange(n_mnistm))
+    test = rng.integers(0, 256, (n_test, 32, 32, 3), dtype=np.uint8)
+    _write_digits(folder, "mnistm_test.npz", test, np.arange(n_test) + 1000)
+    return test
+
+
+def test_full_protocol_is_every_training_image_scored_on_mnistm_test(tmp_path):
+    test = _write_mnist_mnistm_training_splits(tmp_path)
+    data = load_mnist_mnistm(data_home=tmp_path, protocol="full")
+    assert data.protocol == "full"
+    assert data.X_source.shape == (12, 32, 32, 3) and data.X_source.dtype == np.uint8
+    assert data.X_target.shape == (11, 32, 32, 3) and data.X_target.dtype == np.uint8
+    assert data.y_source.tolist() == list(range(12))
+    assert data.y_target.tolist() == list(range(11))  # as in the paper: shared indices
+    np.testing.assert_array_equal(data.X_test, test)
+    assert data.y_test.tolist() == [1000, 1001, 1002, 1003, 1004]
+    assert data.y_source.dtype == data.y_target.dtype == data.y_test.dtype == np.int64
+
+
+def test_disjoint_protocol_never_adapts_to_an_image_made_from_a_source_image(tmp_path):
+    _write_mnist_mnistm_training_splits(tmp_path)
+    data = load_mnist_mnistm(data_home=tmp_path, protocol="disjoint", n_source=7)
+    assert data.y_source.tolist() == list(range(7))
+    assert data.y_target.tolist() == [7, 8, 9, 10]
+    assert not set(data.y_source.tolist()) & set(data.y_target.tolist())
+    assert data.X_test.shape == (5, 32, 32, 3)
+    # the default split (30,000) does not fit these 12 images: said, not clipped
+    with pytest.raises(ValueError, match=r"n_source must be an integer in \[1, 10\].*30000"):
+        load_mnist_mnistm(data_home=tmp_path, protocol="disjoint")
+
+
+def test_mnist_mnistm_protocol_errors_say_what_to_do(tmp_path):
+    _write_mnist_mnistm_training_splits(tmp_path)
+    with pytest.raises(ValueError, match=r"protocol='paper' is not one of "
+                                         r"\['reduced', 'full', 'disjoint'\]"):
+        load_mnist_mnistm(data_home=tmp_path, protocol="paper")
+    with pytest.raises(ValueError, match="takes no n_source.*protocol='disjoint'"):
+        load_mnist_mnistm(data_home=tmp_path, protocol="full", n_source=100)
+    for bad in (0, 11, 2.5, True, "5"):
+        with pytest.raises(ValueError, match="n_source must be an integer"):
+            load_mnist_mnistm(data_home=tmp_path, protocol="disjoint", n_source=bad)
+
+
+def test_full_protocol_names_the_missing_training_file_and_the_folder(tmp_path):
+    folder = tmp_path / "mnist_mnistm"
+    _write_digits(folder, "mnist_test.npz", np.zeros((4, 28, 28), np.uint8), np.arange(4))
+    _write_digits(folder, "mnistm_test.npz", np.zeros((4, 32, 32, 3), np.uint8), np.arange(4))
+    assert load_mnist_mnistm(data_home=tmp_path, n_source=2).X_target.shape[0] == 2
+    with pytest.raises(FileNotFoundError, match=r"full protocol.*mnist_mnistm/mnist_train\.npz"
+                                                r".*data_home="):
+        load_mnist_mnistm(data_home=tmp_path, protocol="full")
+
+
+def test_mnist_mnistm_files_of_the_wrong_shape_or_length_are_refused(tmp_path):
+    _write_mnist_mnistm_training_splits(tmp_path)
+    folder = tmp_path / "mnist_mnistm"
+    # MNIST-M stored channels-first: refused, not read as 3x32 images of 32 channels
+    _write_digits(folder, "mnistm_train.npz", np.zeros((11, 3, 32, 32), np.uint8), np.arange(11))
+    with pytest.raises(ValueError, match=r"mnistm_train\.npz.*\(11, 3, 32, 32\).*"
+                                         r"\(n, 32, 32, 3\)"):
+        load_mnist_mnistm(data_home=tmp_path, protocol="full")
+    _write_digits(folder, "mnistm_train.npz", np.zeros((11, 32, 32, 3), np.uint8), np.arange(9))
+    with pytest.raises(ValueError, match="X has 11 rows but y has 9"):
+        load_mnist_mnistm(data_home=tmp_path, protocol="full")
+    _write_mnist_mnistm_training_splits(tmp_path)
+    _write_digits(folder, "mnist_train.npz", np.zeros((12, 28, 28), np.float32), np.arange(12))
+    with pytest.raises(ValueError, match=r"mnist_train\.npz: X is float32.*uint8"):
+        load_mnist_mnistm(data_home=tmp_path, protocol="full")
+
+
+def test_grey_images_are_resized_chunk_by_chunk_with_the_same_result():
+    from sk_dann.datasets._digits import _grey_to_rgb32
+    images = np.random.default_rng(0).integers(0, 256, (10, 28, 28), dtype=np.uint8)
+    np.testing.assert_array_equal(_grey_to_rgb32(images, chunk_rows=3),
+                                  _grey_to_rgb32(images))
+
+
 def test_mnist_usps_loader_reads_both_directions_shuffled(tmp_path):
     folder = tmp_path / "mnist_usps_jda"
     _write_digits(folder, "mnist.npz", np.zeros((20, 16, 16), np.float32), np.arange(20) % 10)
@@ -145,3 +231,15 @@ def test_real_digit_files_load_with_the_recommended_split():
     usps = load_mnist_usps(data_home=SHARED)
     assert usps.X_source.shape == (2000, 16, 16) and usps.X_target.shape == (1800, 16, 16)
     assert set(usps.y_target.tolist()) == set(range(10))
+
+
+@pytest.mark.skipif(not (SHARED / "mnist_mnistm" / "mnistm_train.npz").is_file(),
+                    reason="needs ../shared/data")
+def test_real_training_splits_give_the_papers_protocol_and_the_disjoint_one():
+    full = load_mnist_mnistm(data_home=SHARED, protocol="full")
+    assert full.X_source.shape == (60000, 32, 32, 3) and full.X_target.shape == (59001, 32, 32, 3)
+    assert full.X_test.shape == (9001, 32, 32, 3)
+    # MNIST-M train image i was made from MNIST train image i (the data README)
+    np.testing.assert_array_equal(full.y_target, full.y_source[:59001])
+    disjoint = load_mnist_mnistm(data_home=SHARED, protocol="disjoint")
+    assert len(disjoint.X_source) == 30000 and len(disjoint.X_target) == 29001

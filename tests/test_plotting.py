@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 
 from sk_dann import DANNClassifier, pack_domains  # noqa: E402
 from sk_dann.datasets import make_domain_moons  # noqa: E402
-from sk_dann.plotting import plot_feature_space, plot_history  # noqa: E402
+from sk_dann.plotting import plot_feature_space, plot_history, plot_score_curves  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +56,21 @@ def test_feature_space_by_class_and_domain_with_real_titles(fitted, tmp_path):
 def test_plot_refuses_an_unfitted_model():
     with pytest.raises(ValueError, match="fitted DANNClassifier"):
         plot_history(DANNClassifier())
+
+
+def test_score_curves_draw_one_line_per_model_and_each_reference(tmp_path):
+    figure = plot_score_curves({"source-only": [0.4, 0.5, 0.52], "DANN": [0.5, 0.7, 0.76]},
+                               references={"paper DANN": 0.7666})
+    ax = figure.axes[0]
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["source-only", "DANN", "paper DANN"]
+    assert list(ax.lines[1].get_xdata()) == [1, 2, 3]  # epochs count from 1
+    assert list(ax.lines[2].get_ydata()) == [0.7666, 0.7666]
+    figure.savefig(tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("curves", [{}, {"DANN": []}, {"DANN": [[0.5, 0.6]]}])
+def test_score_curves_refuse_empty_or_nested_scores(curves):
+    with pytest.raises(ValueError, match="curves"):
+        plot_score_curves(curves)

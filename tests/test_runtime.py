@@ -2,15 +2,17 @@
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
-from sk_dann import DANNClassifier
+from sk_dann import CNNFeatures, DANNClassifier, SlowPrecisionWarning
 from sk_dann.datasets import make_domain_moons
-from sk_dann.runtime import (autocast, available_devices, busy_cpus, infer_in_batches,
-                             resolve_device, resolve_n_threads, torch_threads, usable_cpus)
+from sk_dann.runtime import (autocast, available_devices, busy_cpus,
+                             cpu_bfloat16_instructions, infer_in_batches, resolve_device,
+                             resolve_n_threads, torch_threads, usable_cpus)
 
 @pytest.fixture(scope="module")
 def fast(fast):
@@ -171,3 +173,72 @@ def test_built_in_optimizers_take_torchs_fused_step_where_it_has_one(moons, fast
     expected = fused_step_supported(torch.optim.SGD, "cpu")
     assert bool(clf.net_.optimizer_.defaults.get("fused")) is expected
     assert expected  # torch 2.13 (CI's) has a fused SGD step on the CPU
+
+
+X86_WITHOUT_BF16 = ("processor\t: 0\nmodel name\t: Intel(R) Xeon(R)\n"
+                    "flags\t\t: fpu sse2 avx2 avx512f avx512bw\n\n"
+                    "processor\t: 1\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n")
+X86_WITH_AMX = "processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_tile amx_bf16\n"
+ARM_WITH_BF16 = "processor\t: 0\nFeatures\t: fp asimd sve bf16 i8mm\n"
+
+
+@pytest.fixture()
+def cpu_without_bf16(tmp_path, monkeypatch):
+    path = tmp_path / "cpuinfo"
+    path.write_text(X86_WITHOUT_BF16)
+    monkeypatch.setattr("sk_dann.runtime.CPUINFO", str(path))
+    return path
+
+
+def test_cpu_bfloat16_instructions_reads_x86_and_arm_flags(tmp_path):
+    files = {}
+    for name, text in [("none", X86_WITHOUT_BF16), ("amx", X86_WITH_AMX),
+                       ("arm", ARM_WITH_BF16), ("empty", "")]:
+        files[name] = tmp_path / name
+        files[name].write_text(text)
+    assert cpu_bfloat16_instructions(files["none"]) == (
+        "x86", (), ("avx512_bf16", "amx_bf16"))
+    assert cpu_bfloat16_instructions(files["amx"])[1] == ("amx_bf16",)
+    assert cpu_bfloat16_instructions(files["arm"]) == ("arm", ("bf16",), ("bf16",))
+    # Where the CPU cannot be read (macOS, Windows), nothing is claimed.
+    assert cpu_bfloat16_instructions(files["empty"]) is None
+    assert cpu_bfloat16_instructions(tmp_path / "missing") is None
+
+
+def test_bfloat16_on_a_cpu_without_bf16_instructions_warns_naming_them(
+        cpu_without_bf16, moons, fast):
+    Xs, ys, Xt, _ = moons
+    with pytest.warns(SlowPrecisionWarning, match=r"avx512_bf16, amx_bf16.*"
+                      r"precision='float32'"):
+        clf = DANNClassifier(precision="bfloat16", **fast).fit(Xs, ys, X_target=Xt)
+    assert clf.predict(Xt).shape == (len(Xt),)  # a warning, never a refusal
+
+
+@pytest.mark.parametrize("text", [X86_WITH_AMX, ARM_WITH_BF16])
+def test_bfloat16_where_the_cpu_has_the_instructions_or_float32_never_warns(
+        text, tmp_path, monkeypatch, moons, fast):
+    path = tmp_path / "cpuinfo"
+    path.write_text(text)
+    monkeypatch.setattr("sk_dann.runtime.CPUINFO", str(path))
+    Xs, ys, Xt, _ = moons
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SlowPrecisionWarning)
+        DANNClassifier(precision="bfloat16", **fast).fit(Xs, ys, X_target=Xt)
+    monkeypatch.setattr("sk_dann.runtime.CPUINFO", str(tmp_path / "missing"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SlowPrecisionWarning)
+        DANNClassifier(precision="bfloat16", **fast).fit(Xs, ys, X_target=Xt)
+
+
+def test_float32_on_a_cpu_without_bf16_never_warns(cpu_without_bf16, moons, fast):
+    Xs, ys, Xt, _ = moons
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SlowPrecisionWarning)
+        DANNClassifier(**fast).fit(Xs, ys, X_target=Xt)
+
+
+def test_cnn_features_in_bfloat16_on_a_cpu_without_bf16_warns(cpu_without_bf16):
+    backbone = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten())
+    images = np.zeros((4, 8, 8, 3), dtype=np.uint8)
+    with pytest.warns(SlowPrecisionWarning, match="bfloat16 instructions"):
+        CNNFeatures(backbone, precision="bfloat16").fit(images)
