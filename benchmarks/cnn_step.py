@@ -86,7 +86,11 @@ def main():
         for name, options in variants(args.threads).items():
             clf = DANNClassifier(max_epochs=args.epochs, lambda_max=1.0, random_state=0,
                                  **{**settings, **options})
-            clf.fit(data.X_source, data.y_source, X_target=data.X_target)
+            try:
+                clf.fit(data.X_source, data.y_source, X_target=data.X_target)
+            except RuntimeError as error:  # compile=True without a C++ compiler, say
+                print(f"round {round_ + 1} {name}: failed: {error}", flush=True)
+                continue
             step_ms = 1000 * float(np.median(clf.history_[1:, "dur"])) / steps
             run = dict(step_ms=step_ms, first_epoch_s=float(clf.history_[0, "dur"]),
                        compile_s=clf.compile_time_,
@@ -106,12 +110,16 @@ def main():
              "", "| variant | ms/step (median) | per round | ratio to reference | "
              "first epoch s | test acc. (median) |", "|---" * 6 + "|"]
     for name, results in runs.items():
+        if not results:
+            lines.append(f"| {name} | failed (see the log) | | | | |")
+            continue
         step = statistics.median(r["step_ms"] for r in results)
+        per_round = " ".join(f"{r['step_ms']:.1f}" for r in results)
         compile_s = [r["compile_s"] for r in results if r["compile_s"] is not None]
         first = f"{statistics.median(r['first_epoch_s'] for r in results):.1f}" + (
             f" (compile {statistics.median(compile_s):.1f})" if compile_s else "")
         lines.append(
-            f"| {name} | {step:.1f} | {' '.join(f'{r['step_ms']:.1f}' for r in results)} | "
+            f"| {name} | {step:.1f} | {per_round} | "
             f"{step / reference:.2f} | {first} | "
             f"{statistics.median(r['test_accuracy'] for r in results):.4f} |")
     save_results(args.out, "cnn_step", "\n".join(lines),

@@ -35,6 +35,7 @@ The reduced protocol writes benchmarks/results/digits.json and digits.md.
 """
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -136,13 +137,33 @@ def subset(data, n):
 
 
 def read_done(path):
+    """The finished rows in ``path``; a line cut short by a killed run is
+    skipped, with a message (that row is run again)."""
     if not path.exists():
         return []
     rows = []
-    for line in path.read_text().splitlines():
+    for number, line in enumerate(path.read_text().splitlines(), 1):
         if line.strip():
-            rows.append(json.loads(line))
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                print(f"{path}:{number}: not a whole row (a run stopped while writing "
+                      "it?); skipped", flush=True)
     return rows
+
+
+def append_row(path, row):
+    """Add ``row`` as one JSON line, on a line of its own, flushed to disk."""
+    text = json.dumps(row) + "\n"
+    if path.exists() and path.stat().st_size:
+        with open(path, "rb") as existing:
+            existing.seek(-1, 2)
+            if existing.read(1) != b"\n":
+                text = "\n" + text  # after a line cut short
+    with open(path, "a") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path,
@@ -187,8 +208,7 @@ def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path
                    settings={k: (v if k != "image_normalization" or isinstance(v, str)
                                  else "mean subtraction")
                              for k, v in settings.items()} or "package image defaults")
-        with open(results_path, "a") as out:
-            out.write(json.dumps(row) + "\n")
+        append_row(results_path, row)
         print(json.dumps({k: v for k, v in row.items() if k != "test_curve"}), flush=True)
 
 
@@ -196,7 +216,8 @@ def paper_table(rows):
     lines = ["| model | seed | epochs | test acc. (last) | best (epoch) | gain over "
              "source-only | target-train acc. | source acc. | domain acc. | s/epoch "
              "(median) |", "|---" * 10 + "|"]
-    def family(r):  # a DANN row's gain is over the source-only row of its settings
+    def family(r):  # gains are over the source-only row of the package's image
+        # defaults, or else of the paper's settings (mean subtraction)
         return "package" if r["settings"] == "package image defaults" else "paper"
 
     baseline = {(r["seed"], r["epochs"], r["subset"], family(r)): r["test_accuracy"]
@@ -223,7 +244,7 @@ def draw_curves(rows, path, protocol):
     except ImportError:
         print("matplotlib is not installed: no plot")
         return
-    curves = {f"{r['model']} seed {r['seed']}" + (
+    curves = {f"{r['model']} seed {r['seed']}, {r['epochs']} epochs" + (
         "" if r["subset"] is None else f" (first {r['subset']})"): r["test_curve"]
         for r in rows}
     figure = plot_score_curves(curves, references=PAPER,

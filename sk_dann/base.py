@@ -366,7 +366,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         continuing = hasattr(self, "net_") and (epochs is not None or self.warm_start)
         layout = self._process_layout(epochs)
         self.device_ = resolve_device(self.device)
-        warn_if_bfloat16_is_slow(self.device_, self.precision)
+        if layout.prints:  # the user's fit or partial_fit called _fit
+            warn_if_bfloat16_is_slow(self.device_, self.precision, stacklevel=3)
         if layout.parallel:
             self.device_ = distributed.rank_device(self.device_)
             distributed.check_device_matches_backend(self.device_)

@@ -133,7 +133,7 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                 f"X has shape {X.shape}.")
         self.input_shape_ = tuple(X.shape[1:])
         self.device_ = resolve_device(self.device)
-        warn_if_bfloat16_is_slow(self.device_, self.precision)
+        warn_if_bfloat16_is_slow(self.device_, self.precision, stacklevel=2)
         n_channels = image_shape(X.shape, self.image_layout_)[0]
         if self.grey_to_rgb and n_channels == 1:
             n_channels = 3

@@ -88,7 +88,8 @@ def plot_score_curves(curves, references=None, ax=None, ylabel="target accuracy"
     plt = _pyplot()
     if not curves:
         raise ValueError("curves is empty: give a dict of name -> scores per epoch.")
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         _, ax = plt.subplots(figsize=(6.4, 4.0))
     for name, scores in curves.items():
         scores = np.asarray(scores, dtype=float)
@@ -96,18 +97,20 @@ def plot_score_curves(curves, references=None, ax=None, ylabel="target accuracy"
             raise ValueError(f"curves[{name!r}] must be a non-empty sequence of scores.")
         epochs = np.arange(1, len(scores) + 1)
         ax.plot(epochs, scores, marker="." if len(scores) < 40 else None, label=name)
+    # References in black, told apart by their dash pattern, never by a
+    # colour that a curve may have.
     for i, (name, value) in enumerate((references or {}).items()):
-        ax.axhline(value, color=f"C{len(curves) + i}", linestyle=":", linewidth=1.2,
-                   label=name)
+        ax.axhline(value, color="black", linestyle=[":", "--", "-."][i % 3],
+                   linewidth=1.0, label=name)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    figure = ax.figure
-    figure.tight_layout()
-    return figure
+    if own_figure:  # a figure the caller made keeps its layout
+        ax.figure.tight_layout()
+    return ax.figure
 
 
 def plot_feature_space(models, X_source, X_target, method="pca", names=None,

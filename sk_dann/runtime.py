@@ -114,43 +114,58 @@ def autocast(device, precision):
                           enabled=precision == "bfloat16")
 
 
-#: CPU flags (as Linux lists them in /proc/cpuinfo) of instructions that run
-#: bfloat16 matrix products natively: x86's AVX-512-BF16 and AMX-BF16, Arm's BF16.
-BFLOAT16_CPU_FLAGS = {"x86": ("avx512_bf16", "amx_bf16"), "arm": ("bf16",)}
+#: Per CPU family: the /proc/cpuinfo line that lists its flags, and the flags
+#: of instructions that run bfloat16 matrix products natively (x86's
+#: AVX-512-BF16 and AMX-BF16, Arm's BF16).
+BFLOAT16_CPU_FLAGS = {"x86": ("flags", ("avx512_bf16", "amx_bf16")),
+                      "arm": ("features", ("bf16",))}
 CPUINFO = "/proc/cpuinfo"
 
 
-def cpu_bfloat16_instructions(cpuinfo=None):
+def _cpu_family(machine):
+    machine = machine.lower()
+    if machine in ("x86_64", "amd64", "x86", "i386", "i686"):
+        return "x86"
+    if machine in ("aarch64", "arm64") or machine.startswith("armv8"):
+        return "arm"
+    return None
+
+
+def cpu_bfloat16_instructions(cpuinfo=None, machine=None):
     """``(family, present, looked_for)``: which of the bfloat16 instruction
     flags of this CPU family the first CPU of ``cpuinfo`` lists, and which
     were looked for; ``None`` where that cannot be told (no such file, as on
-    macOS and Windows, or a CPU family not known here). ``cpuinfo``: the
-    file to read, ``/proc/cpuinfo`` by default."""
+    macOS and Windows, or a CPU family other than x86 and 64-bit Arm).
+
+    ``cpuinfo``: the file to read, ``/proc/cpuinfo`` by default;
+    ``machine``: the architecture, ``platform.machine()`` by default.
+    """
+    family = _cpu_family(platform.machine() if machine is None else machine)
+    if family is None:
+        return None
     try:
         with open(cpuinfo or CPUINFO, encoding="utf-8", errors="replace") as file:
             text = file.read(1 << 20)
     except OSError:
         return None
+    flags_key, looked_for = BFLOAT16_CPU_FLAGS[family]
     for line in text.splitlines():
         key, _, value = line.partition(":")
-        key = key.strip().lower()
-        if key not in ("flags", "features"):
-            continue
-        flags = set(value.split())
-        family = "x86" if key == "flags" else "arm"
-        looked_for = BFLOAT16_CPU_FLAGS[family]
-        return family, tuple(f for f in looked_for if f in flags), looked_for
+        if key.strip().lower() == flags_key:
+            flags = set(value.split())
+            return family, tuple(f for f in looked_for if f in flags), looked_for
     return None
 
 
-def warn_if_bfloat16_is_slow(device, precision, cpuinfo=None):
+def warn_if_bfloat16_is_slow(device, precision, stacklevel=2):
     """Warn (:class:`~sk_dann.SlowPrecisionWarning`) when ``precision="bfloat16"``
     runs on a CPU that lacks bfloat16 instructions: torch then emulates
     them, which can make a CNN epoch several times slower than float32.
-    Silent on other devices, for float32, and where the CPU cannot be read."""
+    Silent on other devices, for float32, and where the CPU cannot be read.
+    ``stacklevel`` counts from the caller, as in :func:`warnings.warn`."""
     if precision != "bfloat16" or torch.device(device).type != "cpu":
         return
-    found = cpu_bfloat16_instructions(cpuinfo)
+    found = cpu_bfloat16_instructions()
     if found is None or found[1]:
         return
     family, _, looked_for = found
@@ -159,7 +174,7 @@ def warn_if_bfloat16_is_slow(device, precision, cpuinfo=None):
         f"bfloat16 instructions (its flags list none of {', '.join(looked_for)}): "
         "torch emulates them, which can make training several times slower than "
         "float32 (docs/benchmarks.md). Use precision='float32' on this machine.",
-        SlowPrecisionWarning, stacklevel=3)
+        SlowPrecisionWarning, stacklevel=stacklevel + 1)
 
 
 def infer_in_batches(function, batches, device, precision):

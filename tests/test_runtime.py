@@ -180,65 +180,75 @@ X86_WITHOUT_BF16 = ("processor\t: 0\nmodel name\t: Intel(R) Xeon(R)\n"
                     "processor\t: 1\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n")
 X86_WITH_AMX = "processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_tile amx_bf16\n"
 ARM_WITH_BF16 = "processor\t: 0\nFeatures\t: fp asimd sve bf16 i8mm\n"
+ARM_WITHOUT_BF16 = "processor\t: 0\nFeatures\t: fp asimd evtstrm aes crc32\n"
+
+
+def _pretend_cpu(monkeypatch, path, text, machine):
+    """Make sk_dann read ``text`` as this machine's /proc/cpuinfo, on ``machine``."""
+    path.write_text(text)
+    monkeypatch.setattr("sk_dann.runtime.CPUINFO", str(path))
+    monkeypatch.setattr("sk_dann.runtime.platform.machine", lambda: machine)
 
 
 @pytest.fixture()
 def cpu_without_bf16(tmp_path, monkeypatch):
-    path = tmp_path / "cpuinfo"
-    path.write_text(X86_WITHOUT_BF16)
-    monkeypatch.setattr("sk_dann.runtime.CPUINFO", str(path))
-    return path
+    _pretend_cpu(monkeypatch, tmp_path / "cpuinfo", X86_WITHOUT_BF16, "x86_64")
 
 
 def test_cpu_bfloat16_instructions_reads_x86_and_arm_flags(tmp_path):
     files = {}
     for name, text in [("none", X86_WITHOUT_BF16), ("amx", X86_WITH_AMX),
-                       ("arm", ARM_WITH_BF16), ("empty", "")]:
+                       ("arm", ARM_WITH_BF16), ("arm_none", ARM_WITHOUT_BF16), ("empty", "")]:
         files[name] = tmp_path / name
         files[name].write_text(text)
-    assert cpu_bfloat16_instructions(files["none"]) == (
+    assert cpu_bfloat16_instructions(files["none"], "x86_64") == (
         "x86", (), ("avx512_bf16", "amx_bf16"))
-    assert cpu_bfloat16_instructions(files["amx"])[1] == ("amx_bf16",)
-    assert cpu_bfloat16_instructions(files["arm"]) == ("arm", ("bf16",), ("bf16",))
-    # Where the CPU cannot be read (macOS, Windows), nothing is claimed.
-    assert cpu_bfloat16_instructions(files["empty"]) is None
-    assert cpu_bfloat16_instructions(tmp_path / "missing") is None
+    assert cpu_bfloat16_instructions(files["amx"], "AMD64")[1] == ("amx_bf16",)
+    assert cpu_bfloat16_instructions(files["arm"], "aarch64") == ("arm", ("bf16",), ("bf16",))
+    assert cpu_bfloat16_instructions(files["arm_none"], "arm64") == ("arm", (), ("bf16",))
+    # Where the CPU cannot be read or is of another family, nothing is claimed:
+    # s390x also has a "features" line, which says nothing about bf16.
+    assert cpu_bfloat16_instructions(files["arm"], "s390x") is None
+    assert cpu_bfloat16_instructions(files["empty"], "x86_64") is None
+    assert cpu_bfloat16_instructions(tmp_path / "missing", "x86_64") is None
 
 
 def test_bfloat16_on_a_cpu_without_bf16_instructions_warns_naming_them(
         cpu_without_bf16, moons, fast):
     Xs, ys, Xt, _ = moons
     with pytest.warns(SlowPrecisionWarning, match=r"avx512_bf16, amx_bf16.*"
-                      r"precision='float32'"):
-        clf = DANNClassifier(precision="bfloat16", **fast).fit(Xs, ys, X_target=Xt)
+                      r"precision='float32'") as record:
+        clf = DANNClassifier(precision="bfloat16", device="cpu", **fast).fit(
+            Xs, ys, X_target=Xt)
+    assert record[0].filename == __file__  # points at the user's call, not sk_dann
     assert clf.predict(Xt).shape == (len(Xt),)  # a warning, never a refusal
+    with pytest.warns(SlowPrecisionWarning):
+        clf.partial_fit(Xs, ys, X_target=Xt)
 
 
-@pytest.mark.parametrize("text", [X86_WITH_AMX, ARM_WITH_BF16])
-def test_bfloat16_where_the_cpu_has_the_instructions_or_float32_never_warns(
-        text, tmp_path, monkeypatch, moons, fast):
-    path = tmp_path / "cpuinfo"
-    path.write_text(text)
-    monkeypatch.setattr("sk_dann.runtime.CPUINFO", str(path))
+@pytest.mark.parametrize("text, machine", [(X86_WITH_AMX, "x86_64"),
+                                           (ARM_WITH_BF16, "aarch64"),
+                                           (ARM_WITH_BF16, "s390x"),
+                                           ("", "x86_64")])
+def test_bfloat16_where_the_cpu_has_the_instructions_or_cannot_be_read_never_warns(
+        text, machine, tmp_path, monkeypatch, moons, fast):
+    _pretend_cpu(monkeypatch, tmp_path / "cpuinfo", text, machine)
     Xs, ys, Xt, _ = moons
     with warnings.catch_warnings():
         warnings.simplefilter("error", SlowPrecisionWarning)
-        DANNClassifier(precision="bfloat16", **fast).fit(Xs, ys, X_target=Xt)
-    monkeypatch.setattr("sk_dann.runtime.CPUINFO", str(tmp_path / "missing"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", SlowPrecisionWarning)
-        DANNClassifier(precision="bfloat16", **fast).fit(Xs, ys, X_target=Xt)
+        DANNClassifier(precision="bfloat16", device="cpu", **fast).fit(Xs, ys, X_target=Xt)
 
 
 def test_float32_on_a_cpu_without_bf16_never_warns(cpu_without_bf16, moons, fast):
     Xs, ys, Xt, _ = moons
     with warnings.catch_warnings():
         warnings.simplefilter("error", SlowPrecisionWarning)
-        DANNClassifier(**fast).fit(Xs, ys, X_target=Xt)
+        DANNClassifier(device="cpu", **fast).fit(Xs, ys, X_target=Xt)
 
 
 def test_cnn_features_in_bfloat16_on_a_cpu_without_bf16_warns(cpu_without_bf16):
     backbone = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten())
     images = np.zeros((4, 8, 8, 3), dtype=np.uint8)
-    with pytest.warns(SlowPrecisionWarning, match="bfloat16 instructions"):
-        CNNFeatures(backbone, precision="bfloat16").fit(images)
+    with pytest.warns(SlowPrecisionWarning, match="bfloat16 instructions") as record:
+        CNNFeatures(backbone, precision="bfloat16", device="cpu").fit(images)
+    assert record[0].filename == __file__

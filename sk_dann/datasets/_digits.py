@@ -122,9 +122,11 @@ def load_mnist_mnistm(data_home=None, n_source=None, protocol="reduced"):
             raise ValueError(f"n_source must be an integer in [1, {limit - 1}] (source "
                              f"images before it, target images after); got {n_source!r}.")
         source, target = slice(None, n_source), slice(n_source, None)
+    # A part of MNIST-M is copied, so the whole split is not kept alive by a view.
+    X_target = mnistm_X if target == slice(None) else mnistm_X[target].copy()
     data = Bunch(X_source=_grey_to_rgb32(mnist_X[source]), y_source=mnist_y[source],
-                 X_target=np.ascontiguousarray(mnistm_X[target]),
-                 y_target=mnistm_y[target], task="mnist->mnistm", protocol=protocol)
+                 X_target=X_target, y_target=mnistm_y[target].copy(), task="mnist->mnistm",
+                 protocol=protocol)
     if protocol != "reduced":
         del mnist_X, mnistm_X  # the training splits go before the test split is read
         X_test, y_test = _load_npz(MNIST_MNISTM, "mnistm_test.npz", data_home, what,
