@@ -54,9 +54,12 @@ TASKS = {
 MODELS = {"source-only": 0.0, "DANN (default, lambda 0.3)": 0.3, "DANN (paper, lambda 1)": 1.0}
 #: Rows of the full/disjoint protocols beyond the three fixed ones, run with
 #: ``--rows``: lambda_max and what they change in the paper's settings
-#: (``None``: DANNClassifier's image defaults, not the paper's settings).
+#: (``None``: DANNClassifier's image defaults, not the paper's settings;
+#: ``("package", {...})``: those defaults with these parameters).
 EXTRA_ROWS = {
     "DANN (package image defaults, lambda 0.3)": (0.3, None),
+    "DANN (package image defaults, lambda 0.3, bfloat16)": (
+        0.3, ("package", dict(precision="bfloat16"))),
     "DANN (paper + channel normalisation, lambda 0.3)": (
         0.3, dict(image_normalization="channel")),
     "DANN (paper + channel normalisation, lambda 1)": (
@@ -183,7 +186,10 @@ def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path
     paper = paper_settings(data)
     torch.set_num_threads(threads)
     for model, lambda_max, changes, seed in todo:
-        settings = {} if changes is None else {**paper, **changes}
+        if changes is None or isinstance(changes, tuple):
+            settings = {} if changes is None else dict(changes[1])
+        else:
+            settings = {**paper, **changes}
         clf = DANNClassifier(lambda_max=lambda_max, max_epochs=epochs, random_state=seed,
                              n_threads=threads, **settings)
         curve, epoch_s = [], []
@@ -205,9 +211,12 @@ def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path
                    target_train_accuracy=float(clf.score(data.X_target, data.y_target)),
                    source_accuracy=float(clf.score(data.X_source, data.y_source)),
                    final_domain_acc=float(clf.history_[-1, "domain_acc"]),
-                   settings={k: (v if k != "image_normalization" or isinstance(v, str)
-                                 else "mean subtraction")
-                             for k, v in settings.items()} or "package image defaults")
+                   settings=("package image defaults" if changes is None else
+                             {"package image defaults with": settings}
+                             if isinstance(changes, tuple) else
+                             {k: (v if k != "image_normalization" or isinstance(v, str)
+                                  else "mean subtraction")
+                              for k, v in settings.items()}))
         append_row(results_path, row)
         print(json.dumps({k: v for k, v in row.items() if k != "test_curve"}), flush=True)
 
@@ -218,7 +227,9 @@ def paper_table(rows):
              "(median) |", "|---" * 10 + "|"]
     def family(r):  # gains are over the source-only row of the package's image
         # defaults, or else of the paper's settings (mean subtraction)
-        return "package" if r["settings"] == "package image defaults" else "paper"
+        settings = r["settings"]
+        return ("package" if settings == "package image defaults"
+                or "package image defaults with" in settings else "paper")
 
     baseline = {(r["seed"], r["epochs"], r["subset"], family(r)): r["test_accuracy"]
                 for r in rows if r["lambda_max"] == 0}
