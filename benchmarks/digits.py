@@ -258,10 +258,13 @@ def draw_curves(rows, path, protocol):
     curves = {f"{r['model']} seed {r['seed']}, {r['epochs']} epochs" + (
         "" if r["subset"] is None else f" (first {r['subset']})"): r["test_curve"]
         for r in rows}
-    figure = plot_score_curves(curves, references=PAPER,
-                               ylabel="MNIST-M test accuracy",
-                               title=f"MNIST -> MNIST-M, {protocol} protocol")
-    figure.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+    figure, ax = plt.subplots(figsize=(7.5, 4.2))
+    plot_score_curves(curves, references=PAPER, ax=ax, ylabel="MNIST-M test accuracy",
+                      title=f"MNIST -> MNIST-M, {protocol} protocol")
+    # below the plot, where no curve is hidden by it
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
     print(f"wrote {path}")
 
 
