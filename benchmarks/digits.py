@@ -53,18 +53,18 @@ TASKS = {
 }
 MODELS = {"source-only": 0.0, "DANN (default, lambda 0.3)": 0.3, "DANN (paper, lambda 1)": 1.0}
 #: Rows of the full/disjoint protocols beyond the three fixed ones, run with
-#: ``--rows``: lambda_max and what they change in the paper's settings
-#: (``None``: DANNClassifier's image defaults, not the paper's settings;
-#: ``("package", {...})``: those defaults with these parameters).
+#: ``--rows``: lambda_max, the settings they start from ("paper": the
+#: paper's, as the fixed rows; "package": DANNClassifier's image defaults)
+#: and the parameters they change.
 EXTRA_ROWS = {
-    "DANN (package image defaults, lambda 0.3)": (0.3, None),
+    "DANN (package image defaults, lambda 0.3)": (0.3, "package", {}),
     "DANN (package image defaults, lambda 0.3, bfloat16)": (
-        0.3, ("package", dict(precision="bfloat16"))),
+        0.3, "package", dict(precision="bfloat16")),
     "DANN (paper + channel normalisation, lambda 0.3)": (
-        0.3, dict(image_normalization="channel")),
+        0.3, "paper", dict(image_normalization="channel")),
     "DANN (paper + channel normalisation, lambda 1)": (
-        1.0, dict(image_normalization="channel")),
-    "source-only (package image defaults)": (0.0, None),
+        1.0, "paper", dict(image_normalization="channel")),
+    "source-only (package image defaults)": (0.0, "package", {}),
 }
 #: JMLR 2016, table 2, MNIST -> MNIST-M (target test accuracy).
 PAPER = {"paper source-only .5225": 0.5225, "paper DANN .7666": 0.7666}
@@ -169,15 +169,24 @@ def append_row(path, row):
         os.fsync(out.fileno())
 
 
+def describe_settings(base, settings):
+    """What a results row records of its settings (read back by ``family``)."""
+    if base == "package":
+        return ({"package image defaults with": settings} if settings
+                else "package image defaults")
+    return {k: (v if k != "image_normalization" or isinstance(v, str)
+                else "mean subtraction") for k, v in settings.items()}
+
+
 def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path,
               extra_rows=()):
     """Fit each (row, seed) not yet in ``results_path``; append each as it ends."""
     done = {(r["model"], r["seed"], r["epochs"], r["subset"])
             for r in read_done(results_path)}
-    rows = {**{name: (lambda_max, {}) for name, lambda_max in MODELS.items()},
+    rows = {**{name: (lambda_max, "paper", {}) for name, lambda_max in MODELS.items()},
             **{name: EXTRA_ROWS[name] for name in extra_rows}}
-    todo = [(model, lambda_max, changes, seed)
-            for model, (lambda_max, changes) in rows.items()
+    todo = [(model, lambda_max, base, changes, seed)
+            for model, (lambda_max, base, changes) in rows.items()
             for seed in seeds if (model, seed, epochs, n_subset) not in done]
     if not todo:
         print(f"every row is in {results_path} already")
@@ -185,11 +194,8 @@ def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path
     data = subset(load_mnist_mnistm(data_dir, protocol=protocol), n_subset)
     paper = paper_settings(data)
     torch.set_num_threads(threads)
-    for model, lambda_max, changes, seed in todo:
-        if changes is None or isinstance(changes, tuple):
-            settings = {} if changes is None else dict(changes[1])
-        else:
-            settings = {**paper, **changes}
+    for model, lambda_max, base, changes, seed in todo:
+        settings = {**(paper if base == "paper" else {}), **changes}
         clf = DANNClassifier(lambda_max=lambda_max, max_epochs=epochs, random_state=seed,
                              n_threads=threads, **settings)
         curve, epoch_s = [], []
@@ -211,12 +217,7 @@ def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path
                    target_train_accuracy=float(clf.score(data.X_target, data.y_target)),
                    source_accuracy=float(clf.score(data.X_source, data.y_source)),
                    final_domain_acc=float(clf.history_[-1, "domain_acc"]),
-                   settings=("package image defaults" if changes is None else
-                             {"package image defaults with": settings}
-                             if isinstance(changes, tuple) else
-                             {k: (v if k != "image_normalization" or isinstance(v, str)
-                                  else "mean subtraction")
-                              for k, v in settings.items()}))
+                   settings=describe_settings(base, settings))
         append_row(results_path, row)
         print(json.dumps({k: v for k, v in row.items() if k != "test_curve"}), flush=True)
 

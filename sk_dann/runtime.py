@@ -143,8 +143,15 @@ def cpu_bfloat16_instructions(cpuinfo=None, machine=None):
     family = _cpu_family(platform.machine() if machine is None else machine)
     if family is None:
         return None
+    return _bfloat16_flags(str(cpuinfo or CPUINFO), family)
+
+
+@functools.lru_cache(maxsize=None)
+def _bfloat16_flags(cpuinfo, family):
+    """:func:`cpu_bfloat16_instructions` for a file and family, read once per
+    process: a fit in bfloat16 asks at every ``fit`` and ``partial_fit``."""
     try:
-        with open(cpuinfo or CPUINFO, encoding="utf-8", errors="replace") as file:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as file:
             text = file.read(1 << 20)
     except OSError:
         return None
