@@ -77,6 +77,28 @@ CASES = {
         lambda: quick().partial_fit(Xs, ys, X_target=Xt).partial_fit(Xs, ys + 5, X_target=Xt),
     "sparse X with a user feature_extractor": lambda: quick(
         feature_extractor=torch.nn.Linear(3, 4)).fit(sp.csr_matrix(Xs), ys),
+    "the target given twice (packed with y == -1 and as X_target)": lambda: quick().fit(
+        *pack_domains(Xs, ys, Xt), X_target=Xt),
+    "repeated column names in X_target": lambda: quick().fit(
+        pd.DataFrame(Xs, columns=list("abc")), ys,
+        X_target=pd.DataFrame(Xt, columns=list("abb"))),
+    "partial_fit with classes that miss a label of y":
+        lambda: quick().partial_fit(Xs, ys, X_target=Xt, classes=[0]),
+    "early stopping on one labeled row per class": lambda: quick(
+        early_stopping=True, validation_fraction=0.3).fit(
+        Xs, np.r_[np.zeros(15, int), np.arange(1, 6)], X_target=Xt),
+    "early stopping on 2 validation rows": lambda: quick(early_stopping=True).fit(
+        Xs, ys, X_target=Xt),
+    "a negative learning rate from lr_schedule": lambda: quick(
+        lr_schedule=lambda p: 1 - 2 * p).fit(Xs, ys, X_target=Xt),
+    "hidden_layer_sizes=() with target rows": lambda: quick(hidden_layer_sizes=()).fit(
+        Xs, ys, X_target=Xt),
+    "batch_size=1 with target rows": lambda: quick(batch_size=1).fit(Xs, ys, X_target=Xt),
+    "momentum=2": lambda: quick(momentum=2).fit(Xs, ys, X_target=Xt),
+    "partial_fit past max_epochs": lambda: [
+        model.partial_fit(Xs, ys, X_target=Xt) for model in [quick()] for _ in range(2)],
+    "warm start with a new lr": lambda: quick(warm_start=True).fit(
+        Xs, ys, X_target=Xt).set_params(lr=0.1).fit(Xs, ys, X_target=Xt),
 }
 
 
@@ -95,7 +117,9 @@ def outcome(case):
             case()
         except Exception as error:  # the point is to show every error as the user sees it
             return f"`{type(error).__name__}: {shorten(error)}`"
-    ours = [w for w in caught if w.category.__module__.startswith("sk_dann")]
+    # the package's own warning classes, and the plain UserWarnings it gives
+    ours = [w for w in caught if w.category.__module__.startswith("sk_dann")
+            or w.category is UserWarning]
     return "works" + "".join(f", with `{w.category.__name__}: {shorten(w.message)}`"
                              for w in ours)
 

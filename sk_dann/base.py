@@ -29,7 +29,8 @@ from .callbacks import ProgressLRScheduler, ReversalScheduler, StopOnDivergence
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._dask_arrays import refuse_dask_array
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
-from .domains import align_columns, stack_rows, target_mask
+from .domains import (align_columns, check_unique_columns, count_shared_rows, stack_rows,
+                      target_mask)
 from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, StrictInterval
 from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
                      resolve_image_layout)
@@ -40,7 +41,7 @@ from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_
 from .runtime import (KEEP_TORCH_SETTING, fixed_n_threads, fused_step_supported,
                       resolve_device, resolve_n_threads, torch_threads,
                       warn_if_bfloat16_is_slow)
-from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
+from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, check_factors, resolve_schedule
 
 __all__ = [
     "ATTRIBUTES_DOC",
@@ -110,12 +111,14 @@ default="channel"
         ``"sgd"`` and ``"adam"`` take torch's fused step (one kernel for all
         parameters) where torch has one for the device.
     momentum : float, default=0.9
-        Momentum of SGD (ignored by other optimizers).
+        Momentum of SGD, in ``[0, 1]`` (ignored by other optimizers).
     weight_decay : float, default=0.0
         L2 penalty of the optimizer.
     batch_size : int, default=64
         Rows per training batch: half source, half target (the smaller
-        domain is resampled). One epoch is one pass over the larger domain.
+        domain is resampled), so at least 2 when there are target rows (an
+        odd size trains ``batch_size - 1`` rows a step). One epoch is one
+        pass over the larger domain.
     max_epochs : int, default=100
         Epochs of ``fit``, and the horizon ``p = 1`` of the schedules.
     device : str or torch.device, default="auto"
@@ -152,7 +155,11 @@ default="channel"
         ``True``: a second ``fit`` continues from the fitted weights and
         optimizer state for ``max_epochs`` more epochs instead of starting
         afresh. The schedules have reached their end (``p = 1``), so it
-        continues at ``lambda_max`` and the final learning rate. Parameters
+        continues at their end values: ``lambda_max * lambda_schedule(1)`` and
+        ``lr * lr_schedule(1)``, which for ``"annealed"`` is ``lr / 6``, a
+        new ``lr`` included (a warning says so); with
+        ``lr_schedule="constant"``, the continued epochs train at ``lr`` as
+        given. Parameters
         changed with ``set_params`` since (``lr``, the schedules,
         ``lambda_max``, ``optimizer``, ``momentum``, ``weight_decay``,
         ``batch_size``, ``device``, ``precision``, ...) take effect; changing
@@ -162,7 +169,9 @@ default="channel"
         In ``fit`` (not ``partial_fit``), stop when the label loss on held-out labeled *source* rows
         (``validation_fraction`` of them, stratified by class for the
         classifier) has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the weights of the best epoch. Source
+        epochs, and restore the weights of the best epoch. The classifier
+        refuses a split that cannot keep every class on both sides; fewer
+        than 10 validation rows warn. Source
         validation is only a proxy for the target: it rewards fitting the
         source, not adapting. For a label-free criterion pass a skorch
         ``EarlyStopping`` through ``callbacks`` (e.g. on ``"domain_loss"``).
@@ -265,7 +274,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "lr": [StrictInterval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions(set(LR_SCHEDULES)), callable],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
-        "momentum": [NUMBER_AT_LEAST_ZERO],
+        "momentum": [StrictInterval(Real, 0, 1, closed="both")],  # as MLPClassifier
         "weight_decay": [NUMBER_AT_LEAST_ZERO],
         "max_epochs": [POSITIVE_INT],
         "n_threads": [POSITIVE_INT, Options(Integral, {KEEP_TORCH_SETTING}), None],
@@ -380,6 +389,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             X, y, X_target, sample_domain, sample_weight, reset=not continuing,
             classes=classes)
         is_target = targets[:, DOMAIN] == 1
+        if is_target.any():
+            self._check_adaptable(reset=not continuing)
+        if continuing and layout.prints:
+            self._warn_if_schedules_ended(epochs)
         if not is_target.any() and self.lambda_max != 0 and layout.prints:
             warnings.warn(
                 f"fit got no target rows (no X_target and no {self._MARKER}), so it "
@@ -421,11 +434,60 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._drop_unfinished_epoch()
         return self
 
+    def _check_adaptable(self, reset):
+        """Settings under which a fit with target rows could not adapt."""
+        if self.batch_size < 2:
+            raise ValueError(
+                f"batch_size={self.batch_size} cannot hold a source and a target row: "
+                "each training batch is half source, half target rows. Use "
+                "batch_size >= 2 (the default is 64).")
+        mlp = self.feature_extractor == "mlp" or (
+            self.feature_extractor in (None, "auto") and self.image_layout_ is None)
+        if (reset and mlp and self.lambda_max > 0
+                and not _layer_sizes(self.hidden_layer_sizes)):
+            raise ValueError(
+                "hidden_layer_sizes=() leaves the MLP feature extractor without layers: "
+                "the domain head would see the raw inputs, its reversed gradient would "
+                "have no weights to adapt, and lambda_max would change nothing (only the "
+                "label and domain heads train). Give the extractor a layer, e.g. "
+                "hidden_layer_sizes=(256,), or set lambda_max=0 for a source-only model.")
+
+    def _warn_if_schedules_ended(self, epochs):
+        """Continued training past the schedules' horizon (``p = 1``) trains at
+        their end values; say so where a user would not expect it: the first
+        ``partial_fit`` past ``max_epochs``, and a warm start with a new ``lr``
+        (which the schedule's end factor scales too)."""
+        user_lr = any(isinstance(_callback_of(item), LRScheduler)
+                      for item in self.callbacks or [])
+        end_lambda = self.lambda_max * self._lambda_schedule(1.0)
+        end_factor = self._lr_schedule(1.0)
+        if epochs is not None and len(self.net_.history) == self.max_epochs:
+            warnings.warn(
+                f"partial_fit trains epoch {self.max_epochs + 1}, past max_epochs="
+                f"{self.max_epochs}, where the schedules end: from here on lambda stays at "
+                f"{end_lambda:.4g} and the learning rate at {self.lr * end_factor:.4g} "
+                "(lr times lr_schedule(1)). To ramp and anneal over a longer run, set "
+                "max_epochs to the number of partial_fit calls before the first one.",
+                UserWarning, stacklevel=4)
+        elif (epochs is None and not user_lr and self.lr != self.net_.lr
+              and end_factor != 1):
+            warnings.warn(
+                f"warm_start continues after the schedules' end, where lr_schedule(1) = "
+                f"{end_factor:.4g}: the new lr={self.lr:g} trains at "
+                f"{self.lr * end_factor:.4g}. To train at lr as given, set "
+                "lr_schedule=\"constant\" as well.", UserWarning, stacklevel=4)
+
     def _resolve_schedules(self):
         """Schedule names to functions, callables checked (once per fit)."""
         self._lambda_schedule = resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
                                                  "lambda_schedule")
         self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
+        check_factors(self._lambda_schedule, "lambda_schedule",
+                      "a negative lambda would train the features to tell the domains "
+                      "apart instead of hiding them")
+        check_factors(self._lr_schedule, "lr_schedule",
+                      "a negative learning rate trains by gradient ascent",
+                      all_zero_allowed=False)
 
     def _process_layout(self, epochs):
         """Where this fit stands among the processes of ``torch.distributed``."""
@@ -471,16 +533,51 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 f"of the {len(source)} labeled source rows, which leaves "
                 f"{n_valid} for validation; raise validation_fraction, add labeled "
                 "rows, or set early_stopping=False.")
-        stratify = targets[source, LABEL] if self._STRATIFY_VALIDATION else None
-        try:
-            _, valid = train_test_split(source, test_size=n_valid, stratify=stratify,
-                                        random_state=self.seed_)
-        except ValueError:  # a class too small to stratify: split at random
-            _, valid = train_test_split(source, test_size=n_valid, random_state=self.seed_)
+        stratify = None
+        if self._STRATIFY_VALIDATION:
+            stratify = targets[source, LABEL]
+            self._check_stratified_split(stratify, n_valid)
+        _, valid = train_test_split(source, test_size=n_valid, stratify=stratify,
+                                    random_state=self.seed_)
+        if n_valid < self._FEW_VALIDATION_ROWS:
+            warnings.warn(
+                f"early_stopping holds out {n_valid} labeled source rows for validation "
+                f"(validation_fraction={self.validation_fraction} of {len(source)}): its "
+                "loss is too noisy to tell the best epoch. Raise validation_fraction, "
+                "add labeled rows, or set early_stopping=False.", UserWarning, stacklevel=4)
         keep = np.ones(len(targets), dtype=bool)
         keep[valid] = False
         validation = Dataset(_safe_indexing(X, valid), targets[valid])
         return _safe_indexing(X, np.flatnonzero(keep)), targets[keep], validation
+
+    #: Fewer validation rows than this get a warning (early stopping on noise).
+    _FEW_VALIDATION_ROWS = 10
+
+    def _check_stratified_split(self, codes, n_valid):
+        """A classifier's validation rows are stratified, as in MLPClassifier:
+        every class in both parts. Refuse the split when it cannot be
+        (otherwise held-out classes never train, the validation accuracy is 0
+        and early stopping restores an arbitrary epoch)."""
+        values, counts = np.unique(codes, return_counts=True)
+        advice = ("Raise validation_fraction, add labeled rows, or set "
+                  "early_stopping=False.")
+        if counts.min() < 2:
+            rare = [self.classes_[int(v)] for v in values[counts < 2]]
+            raise ValueError(
+                f"early_stopping needs at least 2 labeled source rows of every class, one "
+                "to train and one to validate; "
+                + (f"{len(rare)} classes have" if len(rare) > 1 else "1 class has")
+                + f" only 1 ({_format_labels(rare)}). Add labeled rows of "
+                "such classes, or set early_stopping=False.")
+        n_train = len(codes) - n_valid
+        if min(n_valid, n_train) < len(values):
+            part, n_part = (("validation", n_valid) if n_valid < n_train
+                            else ("training", n_train))
+            raise ValueError(
+                f"early_stopping splits the {len(codes)} labeled source rows into "
+                f"{n_train} for training and {n_valid} for validation, and the "
+                f"{part} part cannot hold each of the {len(values)} classes "
+                f"({n_part} rows). {advice}")
 
     def _train_new_network(self, X, y_net, epochs, validation, layout):
         with _seeded_torch(self.seed_, self.device_):
@@ -760,6 +857,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "over Dask blocks."))
         if X_target is not None:
             _refuse_pipeline_bypass(self)
+        check_unique_columns(X, "X")
+        check_unique_columns(X_target, "X_target")
         if not reset:
             self._check_image_shape(X)
         X = validate_data(self, X, reset=reset, dtype=self._input_dtype(X), allow_nd=True,
@@ -784,6 +883,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 # uint8 images are scaled per batch; once stacked with float
                 # images they could not be told apart, so scale them now.
                 X, X_target = _unit_float(X), _unit_float(X_target)
+            if marker.any():
+                self._refuse_target_given_twice(X, marker, X_target)
             n_target = X_target.shape[0]
             X = stack_rows(X, X_target)
             is_target = np.r_[np.zeros(n_given, bool), np.ones(n_target, bool)]
@@ -828,6 +929,24 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             X, labels, weights, is_target = (_safe_indexing(X, keep), labels[keep],
                                              weights[keep], is_target[keep])
         return X, training_targets(labels, is_target, weights)
+
+    def _refuse_target_given_twice(self, X, marker, X_target):
+        """Rows of ``X`` with the marker and ``X_target`` together: with
+        ``X_target`` every ``y`` is a label, so target rows also packed into
+        ``X`` would train as labeled source rows of a class "-1" (every
+        target row then predicted as it). Refused when at least half of the
+        marked rows are rows of ``X_target``; a genuine ``-1`` class (the
+        ``{-1, +1}`` convention) has rows of its own."""
+        n_marked = int(marker.sum())
+        shared = count_shared_rows(_safe_indexing(X, np.flatnonzero(marker)), X_target)
+        if 2 * shared >= n_marked:
+            raise ValueError(
+                f"The target rows were given twice: {shared} of the {n_marked} rows of X "
+                f"with {self._MARKER} are also rows of X_target. With X_target, every y "
+                "is a label, so they would train as labeled source rows. Give the "
+                "target rows one way: fit(X_source, y_source, X_target=X_target) with "
+                f"only source rows in X, or packed, fit(X, y) with {self._MARKER} on "
+                "the target rows and no X_target.")
 
     def _check_y(self, y, n_rows):
         """``y`` as a 1-D array of ``n_rows`` labels (the marker allowed)."""
@@ -882,7 +1001,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             warnings.warn(
                 f"{has} has feature names but {lacks} does not, so their columns are "
                 "matched by position. Give both the same column names (DataFrames), "
-                "or neither.", UserWarning, stacklevel=4)
+                "or neither.", UserWarning, stacklevel=5)
         X_target = check_array(X_target, dtype=self._input_dtype(X_target), allow_nd=True,
                                accept_sparse=self._accept_sparse(), input_name="X_target")
         if X_target.shape[1:] != X.shape[1:]:
@@ -936,6 +1055,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             "Predict block by block instead, X.map_blocks(model.predict, drop_axis=1, "
             "dtype=...) with the dtype of the predictions, or on X.compute()."))
         self._check_image_shape(X)
+        check_unique_columns(X, "X")
         X = validate_data(self, X, reset=False, dtype=self._input_dtype(X), allow_nd=True,
                           accept_sparse=self._accept_sparse())
         self._check_input_shape(X)
@@ -1041,6 +1161,19 @@ def _layer_sizes(sizes):
     """Layer widths as a tuple of ints; one int is one layer (as in MLPClassifier)."""
     return (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(
         int(size) for size in sizes)
+
+
+def _format_labels(labels, limit=10):
+    """Labels as a user reads them: ``[10, 11]`` or ``['cat', 'dog']``."""
+    labels = list(labels)
+    try:
+        labels = sorted(labels)
+    except TypeError:  # labels of mixed types
+        labels = sorted(labels, key=repr)
+    shown = ", ".join(repr(label.item() if isinstance(label, np.generic) else label)
+                      for label in labels[:limit])
+    more = f", ... ({len(labels)} in all)" if len(labels) > limit else ""
+    return f"[{shown}{more}]"
 
 
 def _first_row(X):

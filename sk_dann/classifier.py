@@ -9,7 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _assert_all_finite, check_is_fitted
 
 from ._callers import warn_if_scored_on_packed_labels
-from .base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseDANN
+from .base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseDANN, _format_labels
 from .domains import UNLABELED, unlabeled_mask
 from .net import DANNLoss
 
@@ -49,7 +49,8 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
         The first call builds the network (with ``classes``, or the labels it
         sees). The schedules advance exactly as in ``fit``: ``max_epochs``
         calls on the same data follow the same lambda ramp and lr annealing
-        as one ``fit``; later calls stay at their end values. Parameters
+        as one ``fit``; later calls stay at their end values, and the first
+        of them warns. Parameters
         changed with ``set_params`` take effect, except those that shape the
         network (see ``warm_start``).
 
@@ -96,19 +97,28 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
     def _encode_labels(self, y_labeled, reset, classes, n_marked, packed):
         y_labeled = _natural_labels(y_labeled)
         check_classification_targets(y_labeled)
+        if reset and classes is not None:
+            classes = _natural_labels(np.asarray(classes))
+            unseen = set(np.unique(y_labeled).tolist()) - set(np.unique(classes).tolist())
+            if unseen:
+                raise ValueError(
+                    f"y has labels {_format_labels(unseen)} that are not in classes="
+                    f"{_format_labels(np.unique(classes))}; classes must list every "
+                    "class of the problem (np.unique of all labels, including those "
+                    "later calls will see).")
         if reset:
-            encoder = LabelEncoder().fit(y_labeled if classes is None else
-                                         _natural_labels(np.asarray(classes)))
+            encoder = LabelEncoder().fit(y_labeled if classes is None else classes)
             if len(encoder.classes_) < 2:
-                raise ValueError(_one_class_message(encoder.classes_.tolist()[0], n_marked))
+                raise ValueError(_one_class_message(encoder.classes_.tolist()[0], n_marked,
+                                                    given=classes is not None))
             self.classes_ = encoder.classes_
         else:
             encoder = LabelEncoder().fit(self.classes_)
         unseen = set(np.unique(y_labeled).tolist()) - set(self.classes_.tolist())
         if unseen:
             raise ValueError(
-                f"y has labels {sorted(map(repr, unseen))} that are not among the "
-                f"classes {self.classes_.tolist()}. Continued training keeps the classes "
+                f"y has labels {_format_labels(unseen)} that are not among the classes "
+                f"{_format_labels(self.classes_)}. Continued training keeps the classes "
                 "of the first fit; pass every class to the first partial_fit (classes=...).")
         return encoder.transform(y_labeled).astype(np.float64)
 
@@ -248,7 +258,10 @@ DANNClassifier.__doc__ = f"""Domain-adversarial neural network classifier (Ganin
     """
 
 
-def _one_class_message(label, n_marked):
+def _one_class_message(label, n_marked, given=False):
+    if given:
+        return (f"classes=[{label!r}] lists 1 class; a classifier needs at least 2. "
+                "Pass every class of the problem, e.g. classes=np.unique(y_all).")
     message = (f"y has 1 class ({label!r}) among its labeled rows; a classifier needs "
                "at least 2 classes.")
     if n_marked:

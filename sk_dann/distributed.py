@@ -22,6 +22,7 @@ pickles, and predicts in a process without any process group.
 
 This module is the only one that talks to ``torch.distributed``.
 """
+import inspect
 import os
 import warnings
 import zlib
@@ -30,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel as DDP
 
 __all__ = [
     "ProcessLayout",
@@ -183,13 +185,16 @@ def wrap_data_parallel(module, device, find_unused_parameters=False):
     """
     device = torch.device(device)
     device_ids = [device] if device.type == "cuda" else None
-    # broadcast_buffers=False: no collective per forward pass for buffers.
-    # Every rank sets the same reversal strength itself, and BatchNorm's
-    # running statistics (used only in eval mode) are made rank 0's when the
-    # fit ends (broadcast_buffers below).
-    return torch.nn.parallel.DistributedDataParallel(
-        module, device_ids=device_ids, find_unused_parameters=find_unused_parameters,
-        broadcast_buffers=False)
+    # No collective per forward pass for buffers: every rank sets the same
+    # reversal strength itself, and BatchNorm's running statistics (used
+    # only in eval mode) are made rank 0's when the fit ends
+    # (broadcast_buffers below). torch >= 2.13 names this
+    # forward_sync_buffers (and warns that broadcast_buffers is deprecated).
+    no_forward_sync = ({"forward_sync_buffers": False} if "forward_sync_buffers"
+                       in inspect.signature(DDP.__init__).parameters
+                       else {"broadcast_buffers": False})
+    return DDP(module, device_ids=device_ids, find_unused_parameters=find_unused_parameters,
+               **no_forward_sync)
 
 
 def share_totals(weights, layout):

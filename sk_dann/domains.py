@@ -9,6 +9,8 @@ splitters, which a separate ``X_target`` argument cannot do.
 for source domains, negative integers for target domains. It lets labeled
 target rows (semi-supervised) and several source domains be told apart.
 """
+import collections
+import hashlib
 import numbers
 
 import numpy as np
@@ -103,6 +105,37 @@ def align_columns(frame, names, what, reference):
             + f"Give {what} the same feature columns as {reference} "
             "(they are matched by name).")
     return frame.iloc[:, [columns.index(c) for c in names]]
+
+
+def check_unique_columns(X, name):
+    """Refuse a DataFrame ``X`` whose column names repeat: columns are
+    matched by name, so a repeated name cannot say which column is which."""
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return
+    counts = collections.Counter(str(column) for column in columns)
+    repeated = {column: count for column, count in counts.items() if count > 1}
+    if repeated:
+        listed = ", ".join(f"{column!r} ({count} times)"
+                           for column, count in list(repeated.items())[:10])
+        raise ValueError(
+            f"{name} has repeated column names: {listed}. Columns are matched by "
+            f"name, so each must be unique: rename them (e.g. {name}.columns = "
+            f"[...]), or pass {name}.to_numpy() to match columns by position.")
+
+
+def count_shared_rows(rows, X, chunk_size=4096):
+    """How many of ``rows`` (2-D or image array, or sparse) are also rows of
+    ``X`` (same shape per row), compared exactly by their bytes."""
+    def digests(data):
+        for start in range(0, data.shape[0], chunk_size):
+            chunk = data[start:start + chunk_size]
+            chunk = np.ascontiguousarray(chunk.toarray() if sp.issparse(chunk) else chunk)
+            for row in chunk.reshape(len(chunk), -1):
+                yield hashlib.blake2b(row.tobytes(), digest_size=16).digest()
+
+    known = set(digests(X))
+    return sum(digest in known for digest in digests(rows))
 
 
 def append_unlabeled(y, n_rows, unlabeled=UNLABELED):

@@ -195,14 +195,19 @@ class CNNFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
     def _transform_images(self, X, progress=False):
         """Features of in-memory images (all of them, or one Dask block)."""
+        if hasattr(X, "shape"):  # before validate_data, which would count a height as features
+            self._check_image_shape(X)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.uint8], allow_nd=True)
         self._check_image_shape(X)
         return self._features(X, progress=progress)
 
     def _check_image_shape(self, X):
         if tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(f"X has images of shape {tuple(X.shape[1:])}, but CNNFeatures "
-                             f"was fitted on {self.input_shape_}.")
+            raise ValueError(
+                f"X has images of shape {tuple(X.shape[1:])}, but CNNFeatures was fitted "
+                f"on images of shape {self.input_shape_}. Give images of that shape and "
+                "layout, or fit a CNNFeatures on images like these (resize= then scales "
+                "them for the backbone).")
 
     @property
     def _n_features_out(self):

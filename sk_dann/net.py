@@ -6,6 +6,7 @@ and the bookkeeping of training progress that the schedules read. skorch's
 loop, callbacks, history and persistence are kept as they are.
 """
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -194,7 +195,14 @@ class DANNNet(NeuralNet):
             return super().train_step(batch, **fit_params)
         start = time.perf_counter()
         try:
-            step = super().train_step(batch, **fit_params)
+            with warnings.catch_warnings():
+                # torch.compile's first use imports torch.utils.mkldnn, whose
+                # own classes use torch.jit.script_method and warn (three
+                # times) that it is deprecated: torch's matter, harmless to a fit.
+                warnings.filterwarnings(
+                    "ignore", message=r"`torch\.jit\.script_method` is deprecated",
+                    category=DeprecationWarning)
+                step = super().train_step(batch, **fit_params)
         except Exception as error:
             if not type(error).__module__.startswith(("torch._dynamo", "torch._inductor")):
                 raise

@@ -26,7 +26,8 @@ class DANNRegressor(RegressorMixin, BaseDANN):
         """Train one more epoch on ``(X, y)`` without resetting the network.
 
         The schedules advance exactly as in ``fit`` (``max_epochs`` calls
-        follow one fit's ramp and annealing).
+        follow one fit's ramp and annealing); later calls stay at their end
+        values, and the first of them warns.
 
         Parameters
         ----------

@@ -10,6 +10,7 @@ import numbers
 __all__ = [
     "LAMBDA_SCHEDULES",
     "LR_SCHEDULES",
+    "check_factors",
     "constant",
     "lambda_ramp",
     "lr_annealing",
@@ -59,3 +60,27 @@ def resolve_schedule(spec, registry, param_name):
         f"{param_name}={spec!r} is not supported; use one of "
         f"{sorted(registry)} or a callable p -> factor."
     )
+
+
+def check_factors(schedule, param_name, consequence, all_zero_allowed=True, n_points=11):
+    """Check a schedule's factors on ``n_points`` progress values from 0 to 1.
+
+    Each must be a finite number >= 0 (``consequence`` says what a negative
+    one would do); with ``all_zero_allowed=False``, not all of them 0.
+    Raises a ValueError naming ``param_name``, the progress and the value.
+    """
+    grid = [i / (n_points - 1) for i in range(n_points)]
+    values = [schedule(p) for p in grid]
+    for p, value in zip(grid, values):
+        if (not isinstance(value, numbers.Real) or not math.isfinite(value)
+                or value < 0):
+            shown = (f"{value:.6g}" if isinstance(value, numbers.Real)
+                     and math.isfinite(value) else repr(value))
+            raise ValueError(
+                f"{param_name} must map progress p in [0, 1] to a finite factor >= 0, "
+                f"but {param_name}({p:g}) returned {shown}; {consequence}.")
+    if not all_zero_allowed and not any(values):
+        raise ValueError(
+            f"{param_name} returned 0 at every progress value checked (p = 0, 0.1, "
+            "..., 1), so nothing would train. Return a factor > 0, e.g. "
+            f"{param_name}=\"constant\".")

@@ -94,6 +94,57 @@ def test_early_stopping_needs_enough_labeled_rows(moons, fast):
             Xs, ys, X_target=Xt)
 
 
+def test_early_stopping_refuses_a_split_that_would_hold_a_class_out(fast):
+    # One labeled row per class: held-out classes never trained, valid_acc was
+    # 0.0 every epoch and the model was restored to its first epoch, silently.
+    rng = np.random.default_rng(0)
+    X, Xt = rng.normal(size=(12, 2)), rng.normal(size=(30, 2))
+    one_each = DANNClassifier(**fast, early_stopping=True, validation_fraction=0.2)
+    with pytest.raises(ValueError, match=r"at least 2 labeled source rows of every class"
+                       r".*12 classes have only 1 \(\[0, 1, 2, .*early_stopping=False"):
+        one_each.fit(X, np.arange(12), X_target=Xt)
+    # two rows per class, but fewer validation rows than classes
+    with pytest.raises(ValueError, match=r"22 for training and 2 for validation, and the "
+                       r"validation part cannot hold each of the 12 classes"):
+        DANNClassifier(**fast, early_stopping=True).fit(np.r_[X, X], np.r_[np.arange(12),
+                                                        np.arange(12)], X_target=Xt)
+
+
+def test_early_stopping_on_few_validation_rows_warns_and_keeps_every_class(moons, fast):
+    Xs, ys, Xt, _ = moons
+    keep = np.r_[np.flatnonzero(ys == 0)[:20], np.flatnonzero(ys == 1)[:20]]
+    with pytest.warns(UserWarning, match="holds out 4 labeled source rows.*too noisy"):
+        clf = DANNClassifier(**fast, early_stopping=True).fit(Xs[keep], ys[keep],
+                                                              X_target=Xt)
+    assert clf.best_epoch_ is not None
+    regressor = DANNRegressor(**fast, early_stopping=True)
+    with pytest.warns(UserWarning, match="holds out 4 labeled source rows"):
+        regressor.fit(Xs[keep], ys[keep].astype(float), X_target=Xt)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(batch_size=1), r"batch_size=1 cannot hold a source and a target row"),
+    (dict(hidden_layer_sizes=()), r"hidden_layer_sizes=\(\) leaves the MLP feature "
+     r"extractor without layers.*lambda_max would change nothing"),
+    (dict(hidden_layer_sizes=[]), r"hidden_layer_sizes=\(\)"),
+])
+@pytest.mark.parametrize("estimator", [DANNClassifier, DANNRegressor])
+def test_settings_under_which_nothing_adapts_are_refused(moons, fast, params, message,
+                                                          estimator):
+    Xs, ys, Xt, _ = moons
+    with pytest.raises(ValueError, match=message):
+        estimator(**{**fast, **params}).fit(Xs, ys.astype(float), X_target=Xt)
+
+
+def test_the_same_settings_stay_usable_without_adaptation(moons, fast):
+    Xs, ys, Xt, _ = moons
+    # no target rows: a batch of one source row is a batch
+    assert DANNClassifier(**fast, batch_size=1, lambda_max=0).fit(Xs[:20], ys[:20]).n_iter_
+    # no layers and lambda_max=0: a linear model on the inputs, asked for
+    linear = DANNClassifier(**{**fast, "hidden_layer_sizes": ()}, lambda_max=0)
+    assert linear.fit(Xs, ys, X_target=Xt).transform(Xt).shape == Xt.shape
+
+
 # -- callbacks ------------------------------------------------------------------
 class _CountsEpochs(Callback):
     def initialize(self):

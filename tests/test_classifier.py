@@ -155,6 +155,12 @@ def test_optimizer_parameters_reach_the_optimizer_and_change_the_model(moons, fa
     assert not np.allclose(changed.predict_proba(Xt), default.predict_proba(Xt))
 
 
+def test_a_momentum_above_one_is_refused_as_in_mlpclassifier(moons, fast):
+    Xs, ys, Xt, _ = moons
+    with pytest.raises(ValueError, match=r"'momentum' parameter .* range \[0\.0, 1\.0\]"):
+        DANNClassifier(momentum=2, **fast).fit(Xs, ys, X_target=Xt)
+
+
 def test_an_optimizer_that_is_not_one_is_refused(moons, fast):
     Xs, ys, Xt, _ = moons
     with pytest.raises(ValueError, match="torch.optim.Optimizer class"):

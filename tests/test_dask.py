@@ -5,9 +5,12 @@ module: what runs there is what runs on SLURM or Kubernetes workers.
 """
 import contextlib
 import io
+import os
 import pickle
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -204,3 +207,18 @@ def test_importing_sk_dann_does_not_import_dask():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_readme_recipe_runs_the_search_on_the_workers(packed):
+    # The README's recipe once had no cluster: joblib then has nowhere to send
+    # the tasks. Every fold must be scored in a worker process, not here.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Beyond one machine")[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    X, y = packed
+    search = GridSearchCV(DANNClassifier(**QUICK), {"lambda_max": [0.0, 0.3]}, cv=2,
+                          scoring=lambda estimator, X, y: float(os.getpid()))
+    exec(compile(code, "README.md", "exec"), {"search": search, "X": X, "y": y})
+    pids = {search.cv_results_[f"split{fold}_test_score"][candidate]
+            for fold in (0, 1) for candidate in (0, 1)}
+    assert os.getpid() not in pids

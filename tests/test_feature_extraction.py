@@ -86,6 +86,10 @@ def test_bad_input_is_explained(images):
     fitted = CNNFeatures(backbone()).fit(images)
     with pytest.raises(ValueError, match="fitted on"):
         fitted.transform(images[:, :, :10])
+    # another height: once "X has 16 features, but CNNFeatures is expecting 20 features"
+    with pytest.raises(ValueError, match=r"X has images of shape \(16, 16, 3\), but "
+                       r"CNNFeatures was fitted on images of shape \(20, 20, 3\)"):
+        fitted.transform(images[:, :16, :16])
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             CNNFeatures(backbone(), device="cuda").fit(images)

@@ -42,6 +42,46 @@ def test_minus_one_is_a_class_when_the_target_comes_separately(moons, fast):
     assert DANNClassifier(**fast).fit(Xs, three, X_target=Xt).classes_.tolist() == [-1, 0, 1]
 
 
+def test_the_target_given_both_packed_and_as_x_target_is_refused(moons, fast):
+    # Packed data and X_target at once: -1 would become a class and every
+    # target row be predicted -1 (A->W target accuracy 0.0, silently).
+    Xs, ys, Xt, _ = moons
+    X, y = pack_domains(Xs, ys, Xt)
+    with pytest.raises(ValueError, match=r"given twice: 120 of the 120 rows of X with "
+                       r"y == -1 are also rows of X_target.*fit\(X_source, y_source, "
+                       r"X_target=X_target\).*no X_target"):
+        DANNClassifier(**fast).fit(X, y, X_target=Xt)
+    frame = pd.DataFrame(X, columns=["a", "b"])  # the same as DataFrames
+    with pytest.raises(ValueError, match="given twice"):
+        DANNClassifier(**fast).fit(frame, y, X_target=pd.DataFrame(Xt, columns=["a", "b"]))
+
+
+def test_a_minus_one_class_that_shares_a_few_rows_with_the_target_still_trains(moons, fast):
+    # {-1, +1} labels with X_target: a source row may equal a target row by
+    # chance (an empty bag of words); only a class made of target rows is refused.
+    Xs, ys, Xt, _ = moons
+    y = plus_minus(ys)
+    Xs = Xs.copy()
+    Xs[np.flatnonzero(y == -1)[:3]] = Xt[:3]
+    clf = DANNClassifier(**fast).fit(Xs, y, X_target=Xt)
+    assert clf.classes_.tolist() == [-1, 1]
+
+
+@pytest.mark.parametrize("where", ["X", "X_target"])
+def test_repeated_column_names_are_refused_by_name(moons, fast, where):
+    Xs, ys, Xt, _ = moons
+    frames = {"X": pd.DataFrame(Xs, columns=["a", "b"]),
+              "X_target": pd.DataFrame(Xt, columns=["a", "b"])}
+    frames[where].columns = ["a", "a"]
+    with pytest.raises(ValueError, match=f"{where} has repeated column names: 'a' "
+                       r"\(2 times\).*to_numpy"):
+        DANNClassifier(**fast).fit(frames["X"], ys, X_target=frames["X_target"])
+    clf = DANNClassifier(**fast).fit(pd.DataFrame(Xs, columns=["a", "b"]), ys,
+                                     X_target=pd.DataFrame(Xt, columns=["a", "b"]))
+    with pytest.raises(ValueError, match="X has repeated column names"):
+        clf.predict(pd.DataFrame(Xt, columns=["b", "b"]))
+
+
 def test_packed_plus_minus_labels_stop_with_the_marker_named(moons, fast):
     Xs, ys, Xt, _ = moons
     X = np.r_[Xs, Xt]

@@ -2,6 +2,10 @@
 the schedules set) and the history it keeps."""
 import inspect
 import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +15,8 @@ from sk_dann.batching import DOMAIN, LABEL, WEIGHT, BalancedDomainBatches, train
 from sk_dann.callbacks import ReversalScheduler
 from sk_dann.net import DANNLoss, DANNNet, DANNRegressionLoss
 from sk_dann.networks import build_dann_module
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _data(n_source=40, n_target=24):
@@ -157,6 +163,26 @@ def test_a_compiled_fit_leaves_a_plain_module_that_pickles_and_continues(eager_a
     np.testing.assert_array_equal(loaded.predict_proba(Xt), compiled.predict_proba(Xt))
     loaded.partial_fit(Xs, ys, X_target=Xt)  # compiles again in the new process state
     assert len(loaded.history_) == 5 and loaded.compile_time_ > 0
+
+
+@pytest.mark.slow
+def test_a_compiled_fit_shows_no_warning_of_torch(tmp_path):
+    # torch.compile's first use in a process imports torch.utils.mkldnn, which
+    # warned three times that torch.jit.script_method is deprecated; the
+    # package's own warnings are the ones a user should see.
+    script = tmp_path / "compiled_fit.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np
+        from sk_dann import DANNClassifier
+        X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+        DANNClassifier(compile=True, max_epochs=1, hidden_layer_sizes=(8,),
+                       domain_hidden_layer_sizes=(8,)).fit(X, np.arange(40) % 2, X_target=X)
+        print("fitted")
+    """))
+    result = subprocess.run([sys.executable, "-W", "always", str(script)], capture_output=True,
+                            text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0 and "fitted" in result.stdout, result.stderr[-3000:]
+    assert "Warning" not in result.stderr, result.stderr[-3000:]
 
 
 @pytest.mark.parametrize("compile_, error", [({"mod": "default"}, "torch.compile"),

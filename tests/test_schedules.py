@@ -43,6 +43,27 @@ def test_names_resolve_and_bad_callables_are_explained():
         resolve_schedule("cosine", LR_SCHEDULES, "lr_schedule")
 
 
+@pytest.mark.parametrize("params, message", [
+    (dict(lr_schedule=lambda p: -1.0), r"lr_schedule\(0\) returned -1; a negative "
+     r"learning rate trains by gradient ascent"),
+    (dict(lr_schedule=lambda p: 1 - 2 * p), r"lr_schedule\(0\.6\) returned -0\.2"),
+    (dict(lr_schedule=lambda p: 0.0), r"lr_schedule returned 0 at every progress value"),
+    (dict(lambda_schedule=lambda p: -p), r"lambda_schedule\(0\.1\) returned -0\.1; a "
+     r"negative lambda would train the features to tell the domains apart"),
+])
+def test_schedules_that_would_train_backwards_are_refused_before_training(moons, fast,
+                                                                        params, message):
+    with pytest.raises(ValueError, match=message):
+        _fit(moons, fast, **params)
+
+
+def test_schedules_that_reach_zero_are_fine(moons, fast):
+    # a warm-up from 0, a decay to 0, a lambda of 0: nothing trains backwards
+    clf = _fit(moons, fast, lr_schedule=lambda p: min(1.0, 10 * p) * (1 - p),
+               lambda_schedule=lambda p: 0.0)
+    assert clf.history_[0, "lr"] > 0 and clf.history_[-1, "lambda"] == 0
+
+
 @pytest.fixture(scope="module")
 def moons():
     return make_domain_moons(n_samples=60, random_state=0)

@@ -9,6 +9,7 @@ import torch
 from sk_dann import DANNClassifier, DivergenceError, DivergenceWarning, pack_domains
 from sk_dann.datasets import make_domain_moons
 from sk_dann.exceptions import InterruptedFitWarning, SavedVersionWarning
+from sk_dann.schedules import lr_annealing
 
 @pytest.fixture(scope="module")
 def fast(fast):
@@ -98,10 +99,56 @@ def test_partial_fit_keeps_classes_and_says_so(moons, fast):
     assert clf.classes_.tolist() == [0, 1, 2]
     y_new = y.copy()
     y_new[0] = 7
-    with pytest.raises(ValueError, match=r"labels \['7'\] .*classes \[0, 1, 2\]"):
+    with pytest.raises(ValueError, match=r"labels \[7\] .*classes \[0, 1, 2\]"):
         clf.partial_fit(X, y_new)
     with pytest.raises(ValueError, match="features"):
         clf.partial_fit(X[:, :1], y)
+
+
+def test_classes_that_miss_a_label_of_y_are_named_as_such(moons, fast):
+    X, y, _, _ = moons  # labels 0 and 1, target rows packed with y == -1
+    with pytest.raises(ValueError, match=r"y has labels \[1\] that are not in "
+                       r"classes=\[0\]; classes must list every class"):
+        DANNClassifier(max_epochs=2, **fast).partial_fit(X, y, classes=[0])
+    with pytest.raises(ValueError, match=r"classes=\[0\] lists 1 class"):
+        DANNClassifier(max_epochs=2, **fast).partial_fit(X[y == 0], y[y == 0], classes=[0])
+    X, y = X[y >= 0], y[y >= 0]
+    words = np.array(["cat", "dog"])[y]
+    clf = DANNClassifier(max_epochs=2, lambda_max=0, **fast).partial_fit(
+        X, words, classes=["cat", "dog"])
+    with pytest.raises(ValueError, match=r"labels \['emu'\] .*classes \['cat', 'dog'\]"):
+        clf.partial_fit(X, np.where(y == 0, "emu", words))
+
+
+def test_the_first_partial_fit_past_max_epochs_says_the_schedules_ended(moons, fast):
+    X, y, _, _ = moons
+    clf = DANNClassifier(max_epochs=2, **fast)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.warns(UserWarning, match=r"epoch 3, past max_epochs=2.*lambda stays at "
+                      r"0\.3 .*learning rate at 0\.001656"):
+        clf.partial_fit(X, y)
+    with warnings.catch_warnings():  # once, not at every later call
+        warnings.simplefilter("error")
+        clf.partial_fit(X, y)
+    assert clf.history_[-1, "lr"] == clf.history_[-2, "lr"] == pytest.approx(
+        0.01 * lr_annealing(1.0))
+
+
+def test_a_warm_start_with_a_new_lr_says_what_it_trains_at(moons, fast):
+    X, y, _, _ = moons
+    clf = DANNClassifier(max_epochs=3, warm_start=True, **fast).fit(X, y)
+    with pytest.warns(UserWarning, match=r"new lr=0\.1 trains at 0\.01656.*"
+                      r"lr_schedule=\"constant\""):
+        clf.set_params(lr=0.1).fit(X, y)
+    assert clf.history_[-1, "lr"] == pytest.approx(0.1 * lr_annealing(1.0))
+    with warnings.catch_warnings():  # the documented way to train at lr as given
+        warnings.simplefilter("error")
+        clf.set_params(lr=0.05, lr_schedule="constant").fit(X, y)
+        clf.fit(X, y)  # the same lr again: nothing new to say
+    np.testing.assert_allclose(clf.history_[-6:, "lr"], 0.05)
 
 
 def test_warm_start_continues_instead_of_restarting(moons, fast):
