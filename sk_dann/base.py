@@ -6,6 +6,7 @@
 """
 import copy
 import inspect
+import math
 import numbers
 import re
 import warnings
@@ -29,7 +30,7 @@ from .callbacks import ProgressLRScheduler, ReversalScheduler, StopOnDivergence
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._dask_arrays import refuse_dask_array
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
-from .domains import (align_columns, check_unique_columns, count_shared_rows, stack_rows,
+from .domains import (align_columns, check_unique_columns, share_of_rows_in, stack_rows,
                       target_mask)
 from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, StrictInterval
 from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
@@ -154,12 +155,13 @@ default="channel"
     warm_start : bool, default=False
         ``True``: a second ``fit`` continues from the fitted weights and
         optimizer state for ``max_epochs`` more epochs instead of starting
-        afresh. The schedules have reached their end (``p = 1``), so it
-        continues at their end values: ``lambda_max * lambda_schedule(1)`` and
-        ``lr * lr_schedule(1)``, which for ``"annealed"`` is ``lr / 6``, a
-        new ``lr`` included (a warning says so); with
-        ``lr_schedule="constant"``, the continued epochs train at ``lr`` as
-        given. Parameters
+        afresh. The schedules go on from where the last fit left them: after
+        a full fit they have ended (``p = 1``), so it continues at their end
+        values, ``lambda_max * lambda_schedule(1)`` and ``lr *
+        lr_schedule(1)`` (``lr / 6`` for ``"annealed"``), a new ``lr``
+        included (a warning gives the rate); after an early stop they go on
+        ramping and annealing. With ``lr_schedule="constant"`` the continued
+        epochs train at ``lr`` as given. Parameters
         changed with ``set_params`` since (``lr``, the schedules,
         ``lambda_max``, ``optimizer``, ``momentum``, ``weight_decay``,
         ``batch_size``, ``device``, ``precision``, ...) take effect; changing
@@ -408,7 +410,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             # validation split must be the same on all: rank 0's.
             self.seed_ = distributed.broadcast_from_first(self.seed_)
         # As in MLPClassifier, partial_fit (one epoch a call) does not stop early.
-        X_all, targets, validation = (self._validation_split(X_all, targets)
+        X_all, targets, validation = (self._validation_split(X_all, targets, layout.prints)
                                       if epochs is None else (X_all, targets, None))
 
         threads = resolve_n_threads(self.n_threads)
@@ -438,9 +440,9 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """Settings under which a fit with target rows could not adapt."""
         if self.batch_size < 2:
             raise ValueError(
-                f"batch_size={self.batch_size} cannot hold a source and a target row: "
-                "each training batch is half source, half target rows. Use "
-                "batch_size >= 2 (the default is 64).")
+                f"batch_size={self.batch_size} cannot be split into half source, half "
+                "target rows: a step would take one row of each domain, twice the batch "
+                "asked for. Use batch_size >= 2 (the default is 64).")
         mlp = self.feature_extractor == "mlp" or (
             self.feature_extractor in (None, "auto") and self.image_layout_ is None)
         if (reset and mlp and self.lambda_max > 0
@@ -453,28 +455,34 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "hidden_layer_sizes=(256,), or set lambda_max=0 for a source-only model.")
 
     def _warn_if_schedules_ended(self, epochs):
-        """Continued training past the schedules' horizon (``p = 1``) trains at
-        their end values; say so where a user would not expect it: the first
-        ``partial_fit`` past ``max_epochs``, and a warm start with a new ``lr``
-        (which the schedule's end factor scales too)."""
+        """Say where a continued fit's schedules stand when a user would not
+        expect it: the first ``partial_fit`` past ``max_epochs`` (the
+        schedules have ended), and a warm start with a new ``lr`` (which the
+        schedule's factor at the progress reached scales too)."""
         user_lr = any(isinstance(_callback_of(item), LRScheduler)
                       for item in self.callbacks or [])
-        end_lambda = self.lambda_max * self._lambda_schedule(1.0)
-        end_factor = self._lr_schedule(1.0)
         if epochs is not None and len(self.net_.history) == self.max_epochs:
+            end_lambda = self.lambda_max * self._lambda_schedule(1.0)
+            end_lr = ("" if user_lr else
+                      f" and the learning rate at {self.lr * self._lr_schedule(1.0):.4g} "
+                      "(lr times lr_schedule(1))")
             warnings.warn(
                 f"partial_fit trains epoch {self.max_epochs + 1}, past max_epochs="
                 f"{self.max_epochs}, where the schedules end: from here on lambda stays at "
-                f"{end_lambda:.4g} and the learning rate at {self.lr * end_factor:.4g} "
-                "(lr times lr_schedule(1)). To ramp and anneal over a longer run, set "
+                f"{end_lambda:.4g}{end_lr}. To ramp and anneal over a longer run, set "
                 "max_epochs to the number of partial_fit calls before the first one.",
                 UserWarning, stacklevel=4)
-        elif (epochs is None and not user_lr and self.lr != self.net_.lr
-              and end_factor != 1):
+            return
+        progress = self.net_.training_progress()
+        factor = self._lr_schedule(progress)
+        if epochs is None and not user_lr and self.lr != self.net_.lr and factor != 1:
+            where = ("at their end (p = 1)" if progress >= 1 else
+                     f"at p = {progress:.3g}, where the last fit stopped")
+            goes_on = "" if progress >= 1 else ", lower as the schedule goes on"
             warnings.warn(
-                f"warm_start continues after the schedules' end, where lr_schedule(1) = "
-                f"{end_factor:.4g}: the new lr={self.lr:g} trains at "
-                f"{self.lr * end_factor:.4g}. To train at lr as given, set "
+                f"warm_start continues the schedules {where}, and lr_schedule(p) = "
+                f"{factor:.4g} there: the new lr={self.lr:g} trains at "
+                f"{self.lr * factor:.4g}{goes_on}. To train at lr as given, set "
                 "lr_schedule=\"constant\" as well.", UserWarning, stacklevel=4)
 
     def _resolve_schedules(self):
@@ -520,9 +528,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             classes=repr(getattr(self, "classes_", None)),
             device_type=torch.device(self.device_).type, **params)
 
-    def _validation_split(self, X, targets):
+    def _validation_split(self, X, targets, warn=True):
         """``(X, targets, validation)``: with ``early_stopping``, a share of the
-        labeled source rows moves to a skorch validation dataset."""
+        labeled source rows moves to a skorch validation dataset. ``warn``:
+        whether this process warns of a small split (rank 0 of several)."""
         if not self.early_stopping:
             return X, targets, None
         source = np.flatnonzero((targets[:, WEIGHT] > 0) & (targets[:, DOMAIN] == 0))
@@ -539,7 +548,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self._check_stratified_split(stratify, n_valid)
         _, valid = train_test_split(source, test_size=n_valid, stratify=stratify,
                                     random_state=self.seed_)
-        if n_valid < self._FEW_VALIDATION_ROWS:
+        if warn and n_valid < self._FEW_VALIDATION_ROWS:
             warnings.warn(
                 f"early_stopping holds out {n_valid} labeled source rows for validation "
                 f"(validation_fraction={self.validation_fraction} of {len(source)}): its "
@@ -559,8 +568,6 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         (otherwise held-out classes never train, the validation accuracy is 0
         and early stopping restores an arbitrary epoch)."""
         values, counts = np.unique(codes, return_counts=True)
-        advice = ("Raise validation_fraction, add labeled rows, or set "
-                  "early_stopping=False.")
         if counts.min() < 2:
             rare = [self.classes_[int(v)] for v in values[counts < 2]]
             raise ValueError(
@@ -570,14 +577,19 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 + f" only 1 ({_format_labels(rare)}). Add labeled rows of "
                 "such classes, or set early_stopping=False.")
         n_train = len(codes) - n_valid
-        if min(n_valid, n_train) < len(values):
-            part, n_part = (("validation", n_valid) if n_valid < n_train
-                            else ("training", n_train))
+        if n_valid < len(values):
             raise ValueError(
                 f"early_stopping splits the {len(codes)} labeled source rows into "
-                f"{n_train} for training and {n_valid} for validation, and the "
-                f"{part} part cannot hold each of the {len(values)} classes "
-                f"({n_part} rows). {advice}")
+                f"{n_train} for training and {n_valid} for validation, and the validation "
+                f"part cannot hold each of the {len(values)} classes. Raise "
+                f"validation_fraction (to {math.ceil(100 * len(values) / len(codes)) / 100:g} "
+                "or more here), add labeled rows, or set early_stopping=False.")
+        if n_train < len(values):
+            raise ValueError(
+                f"early_stopping splits the {len(codes)} labeled source rows into "
+                f"{n_train} for training and {n_valid} for validation, and the training "
+                f"part cannot hold each of the {len(values)} classes. Lower "
+                "validation_fraction, add labeled rows, or set early_stopping=False.")
 
     def _train_new_network(self, X, y_net, epochs, validation, layout):
         with _seeded_torch(self.seed_, self.device_):
@@ -932,21 +944,26 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _refuse_target_given_twice(self, X, marker, X_target):
         """Rows of ``X`` with the marker and ``X_target`` together: with
-        ``X_target`` every ``y`` is a label, so target rows also packed into
-        ``X`` would train as labeled source rows of a class "-1" (every
-        target row then predicted as it). Refused when at least half of the
-        marked rows are rows of ``X_target``; a genuine ``-1`` class (the
-        ``{-1, +1}`` convention) has rows of its own."""
-        n_marked = int(marker.sum())
-        shared = count_shared_rows(_safe_indexing(X, np.flatnonzero(marker)), X_target)
-        if 2 * shared >= n_marked:
+        ``X_target`` every ``y`` is read as a label, so target rows also
+        packed into ``X`` would train as a class of their own (every target
+        row then predicted as it). Refused when the marked rows are mostly
+        rows of ``X_target`` and the other labeled rows are not: a genuine
+        ``-1`` class (the ``{-1, +1}`` convention) matches target rows no
+        more often than the other classes do (binary features, empty
+        documents and a target pool that holds the source match for all)."""
+        share_marked = share_of_rows_in(_safe_indexing(X, np.flatnonzero(marker)), X_target)
+        if share_marked < 0.5:
+            return
+        share_other = share_of_rows_in(_safe_indexing(X, np.flatnonzero(~marker)), X_target)
+        if share_marked - share_other >= 0.5:
+            n_marked = int(marker.sum())
             raise ValueError(
-                f"The target rows were given twice: {shared} of the {n_marked} rows of X "
-                f"with {self._MARKER} are also rows of X_target. With X_target, every y "
-                "is a label, so they would train as labeled source rows. Give the "
-                "target rows one way: fit(X_source, y_source, X_target=X_target) with "
-                f"only source rows in X, or packed, fit(X, y) with {self._MARKER} on "
-                "the target rows and no X_target.")
+                f"The target rows were given twice: {round(share_marked * n_marked)} of "
+                f"the {n_marked} rows of X with {self._MARKER} are also rows of "
+                "X_target. With X_target, every y is read as a label, not as the "
+                "unlabeled marker. Give the target rows one way: fit(X_source, "
+                "y_source, X_target=X_target) with only source rows in X, or packed, "
+                f"fit(X, y) with {self._MARKER} on the target rows and no X_target.")
 
     def _check_y(self, y, n_rows):
         """``y`` as a 1-D array of ``n_rows`` labels (the marker allowed)."""
@@ -1141,6 +1158,12 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "version that saved it; refit it, or install that version to use it.",
                 SavedVersionWarning, stacklevel=2)
         super().__setstate__(state)
+
+    def __sklearn_is_fitted__(self):
+        # The network, not the attributes validation sets before training: a
+        # first fit refused after validation (an impossible early-stopping
+        # split, say) leaves an estimator that is still not fitted.
+        return hasattr(self, "net_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

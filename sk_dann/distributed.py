@@ -189,7 +189,10 @@ def wrap_data_parallel(module, device, find_unused_parameters=False):
     # reversal strength itself, and BatchNorm's running statistics (used
     # only in eval mode) are made rank 0's when the fit ends
     # (broadcast_buffers below). torch >= 2.13 names this
-    # forward_sync_buffers (and warns that broadcast_buffers is deprecated).
+    # forward_sync_buffers and warns that broadcast_buffers is deprecated;
+    # unlike broadcast_buffers=False it still copies rank 0's buffers once
+    # when wrapping, which is what every rank holds already (same seed,
+    # same initial module), and what the fit's end makes them anyway.
     no_forward_sync = ({"forward_sync_buffers": False} if "forward_sync_buffers"
                        in inspect.signature(DDP.__init__).parameters
                        else {"broadcast_buffers": False})

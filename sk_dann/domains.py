@@ -108,34 +108,52 @@ def align_columns(frame, names, what, reference):
 
 
 def check_unique_columns(X, name):
-    """Refuse a DataFrame ``X`` whose column names repeat: columns are
-    matched by name, so a repeated name cannot say which column is which."""
+    """Refuse a DataFrame ``X`` whose column names repeat: columns are told
+    apart (and ``X_target``'s matched to ``X``'s) by name, so a repeated name
+    cannot say which column is which."""
     columns = getattr(X, "columns", None)
     if columns is None:
         return
-    counts = collections.Counter(str(column) for column in columns)
+    counts = collections.Counter(columns)
     repeated = {column: count for column, count in counts.items() if count > 1}
     if repeated:
         listed = ", ".join(f"{column!r} ({count} times)"
                            for column, count in list(repeated.items())[:10])
         raise ValueError(
-            f"{name} has repeated column names: {listed}. Columns are matched by "
-            f"name, so each must be unique: rename them (e.g. {name}.columns = "
-            f"[...]), or pass {name}.to_numpy() to match columns by position.")
+            f"{name} has repeated column names: {listed}. Each column needs a name "
+            f"of its own, as columns are told apart by name: rename them (e.g. "
+            f"{name}.columns = [...]), or pass {name}.to_numpy() to use the columns "
+            "by position.")
 
 
-def count_shared_rows(rows, X, chunk_size=4096):
-    """How many of ``rows`` (2-D or image array, or sparse) are also rows of
-    ``X`` (same shape per row), compared exactly by their bytes."""
-    def digests(data):
-        for start in range(0, data.shape[0], chunk_size):
-            chunk = data[start:start + chunk_size]
-            chunk = np.ascontiguousarray(chunk.toarray() if sp.issparse(chunk) else chunk)
-            for row in chunk.reshape(len(chunk), -1):
-                yield hashlib.blake2b(row.tobytes(), digest_size=16).digest()
+def row_digests(X, chunk_size=4096):
+    """A digest of each row of ``X`` (array, images, or sparse), equal for
+    rows with equal values. Sparse rows are digested from their stored
+    entries, so a wide sparse matrix is never made dense."""
+    if sp.issparse(X):
+        X = sp.csr_matrix(X, copy=True)
+        X.sum_duplicates()
+        X.eliminate_zeros()
+        X.sort_indices()
+        for start, end in zip(X.indptr[:-1], X.indptr[1:]):
+            yield hashlib.blake2b(X.indices[start:end].astype(np.int64).tobytes() + b"|"
+                                  + X.data[start:end].tobytes(), digest_size=16).digest()
+        return
+    for start in range(0, X.shape[0], chunk_size):
+        chunk = np.ascontiguousarray(X[start:start + chunk_size])
+        for row in chunk.reshape(len(chunk), -1):
+            yield hashlib.blake2b(row.tobytes(), digest_size=16).digest()
 
-    known = set(digests(X))
-    return sum(digest in known for digest in digests(rows))
+
+def share_of_rows_in(rows, X):
+    """The share of ``rows`` that are also rows of ``X`` (same dtype and
+    row shape; a dense side is compared as sparse when the other is)."""
+    if sp.issparse(rows) != sp.issparse(X):
+        rows, X = sp.csr_matrix(rows), sp.csr_matrix(X)
+    if rows.shape[0] == 0:
+        return 0.0
+    known = set(row_digests(X))
+    return sum(digest in known for digest in row_digests(rows)) / rows.shape[0]
 
 
 def append_unlabeled(y, n_rows, unlabeled=UNLABELED):

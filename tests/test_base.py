@@ -7,6 +7,7 @@ import sklearn
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback, EarlyStopping
 
 from sk_dann import DANNClassifier, DANNRegressor, pack_domains
@@ -103,14 +104,21 @@ def test_early_stopping_refuses_a_split_that_would_hold_a_class_out(fast):
     with pytest.raises(ValueError, match=r"at least 2 labeled source rows of every class"
                        r".*12 classes have only 1 \(\[0, 1, 2, .*early_stopping=False"):
         one_each.fit(X, np.arange(12), X_target=Xt)
+    with pytest.raises(NotFittedError):  # refused after validation, and still not fitted
+        one_each.predict(Xt)
     # two rows per class, but fewer validation rows than classes
     with pytest.raises(ValueError, match=r"22 for training and 2 for validation, and the "
-                       r"validation part cannot hold each of the 12 classes"):
+                       r"validation part cannot hold each of the 12 classes. Raise "
+                       r"validation_fraction \(to 0.5 or more here\)"):
         DANNClassifier(**fast, early_stopping=True).fit(np.r_[X, X], np.r_[np.arange(12),
                                                         np.arange(12)], X_target=Xt)
+    with pytest.raises(ValueError, match=r"the training part cannot hold each of the 12 "
+                       r"classes. Lower validation_fraction"):
+        DANNClassifier(**fast, early_stopping=True, validation_fraction=0.9).fit(
+            np.r_[X, X], np.r_[np.arange(12), np.arange(12)], X_target=Xt)
 
 
-def test_early_stopping_on_few_validation_rows_warns_and_keeps_every_class(moons, fast):
+def test_early_stopping_on_few_validation_rows_warns(moons, fast):
     Xs, ys, Xt, _ = moons
     keep = np.r_[np.flatnonzero(ys == 0)[:20], np.flatnonzero(ys == 1)[:20]]
     with pytest.warns(UserWarning, match="holds out 4 labeled source rows.*too noisy"):
@@ -123,7 +131,7 @@ def test_early_stopping_on_few_validation_rows_warns_and_keeps_every_class(moons
 
 
 @pytest.mark.parametrize("params, message", [
-    (dict(batch_size=1), r"batch_size=1 cannot hold a source and a target row"),
+    (dict(batch_size=1), r"batch_size=1 cannot be split into half source, half target rows"),
     (dict(hidden_layer_sizes=()), r"hidden_layer_sizes=\(\) leaves the MLP feature "
      r"extractor without layers.*lambda_max would change nothing"),
     (dict(hidden_layer_sizes=[]), r"hidden_layer_sizes=\(\)"),

@@ -6,6 +6,7 @@ Each of these once gave a silent wrong result: a real class -1 read as
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from sk_dann import DANNClassifier, pack_domains
 from sk_dann.datasets import make_domain_moons
@@ -56,15 +57,27 @@ def test_the_target_given_both_packed_and_as_x_target_is_refused(moons, fast):
         DANNClassifier(**fast).fit(frame, y, X_target=pd.DataFrame(Xt, columns=["a", "b"]))
 
 
-def test_a_minus_one_class_that_shares_a_few_rows_with_the_target_still_trains(moons, fast):
-    # {-1, +1} labels with X_target: a source row may equal a target row by
-    # chance (an empty bag of words); only a class made of target rows is refused.
-    Xs, ys, Xt, _ = moons
-    y = plus_minus(ys)
-    Xs = Xs.copy()
-    Xs[np.flatnonzero(y == -1)[:3]] = Xt[:3]
-    clf = DANNClassifier(**fast).fit(Xs, y, X_target=Xt)
-    assert clf.classes_.tolist() == [-1, 1]
+def test_a_minus_one_class_that_shares_rows_with_the_target_by_nature_still_trains(fast):
+    # {-1, +1} labels with X_target: source rows may equal target rows by the
+    # nature of the features (binary codes, empty bags of words, a target pool
+    # that holds the source). Only a -1 class made of target rows, next to
+    # classes that are not, is refused.
+    rng = np.random.default_rng(0)
+    binary = rng.integers(0, 2, size=(200, 3)).astype(float)
+    y = np.where(rng.random(200) < 0.5, -1, 1)
+    for X, X_target in [
+            (binary[:100], binary[100:]),                       # every row repeats
+            (binary[:100], binary),                             # the pool holds the source
+            (sp.random(100, 300, density=0.005, format="csr", random_state=0),
+             sp.random(100, 300, density=0.005, format="csr", random_state=1)),  # empty docs
+    ]:
+        clf = DANNClassifier(**fast).fit(X, y[:100], X_target=X_target)
+        assert clf.classes_.tolist() == [-1, 1]
+    # the mistake itself in sparse form is still caught, without densifying
+    words = sp.random(150, 50_000, density=0.001, format="csr", random_state=2)
+    X, y_packed = pack_domains(words[:100], np.arange(100) % 2, words[100:])
+    with pytest.raises(ValueError, match="given twice: 50 of the 50 rows"):
+        DANNClassifier(**fast).fit(X, y_packed, X_target=words[100:])
 
 
 @pytest.mark.parametrize("where", ["X", "X_target"])

@@ -151,6 +151,18 @@ def test_a_warm_start_with_a_new_lr_says_what_it_trains_at(moons, fast):
     np.testing.assert_allclose(clf.history_[-6:, "lr"], 0.05)
 
 
+def test_a_warm_start_after_an_early_stop_says_the_schedules_go_on(moons, fast):
+    X, y, _, _ = moons
+    clf = DANNClassifier(max_epochs=40, warm_start=True, early_stopping=True,
+                         n_iter_no_change=1, tol=10.0, **fast).fit(X, y)
+    assert len(clf.history_) == 2  # stopped at p = 0.05
+    with pytest.warns(UserWarning, match=r"at p = 0\.05, where the last fit stopped, and "
+                      r"lr_schedule\(p\) = 0\.7378 there: the new lr=0\.1 trains at "
+                      r"0\.07378, lower as the schedule goes on"):
+        clf.set_params(lr=0.1, early_stopping=False, max_epochs=1).fit(X, y)
+    assert clf.history_[-1, "lr"] < 0.1 * lr_annealing(0.05)  # annealing on
+
+
 def test_warm_start_continues_instead_of_restarting(moons, fast):
     X, y, Xt, _ = moons
     clf = DANNClassifier(max_epochs=3, warm_start=True, **fast).fit(X, y)
