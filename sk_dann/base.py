@@ -30,8 +30,8 @@ from .callbacks import ProgressLRScheduler, ReversalScheduler, StopOnDivergence
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._dask_arrays import refuse_dask_array
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
-from .domains import (align_columns, check_unique_columns, share_of_rows_in, stack_rows,
-                      target_mask)
+from .domains import (align_columns, check_unique_columns, count_rows_in, row_digests,
+                      stack_rows, target_mask)
 from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, StrictInterval
 from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
                      resolve_image_layout)
@@ -42,7 +42,7 @@ from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_
 from .runtime import (KEEP_TORCH_SETTING, fixed_n_threads, fused_step_supported,
                       resolve_device, resolve_n_threads, torch_threads,
                       warn_if_bfloat16_is_slow)
-from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, check_factors, resolve_schedule
+from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
 
 __all__ = [
     "ATTRIBUTES_DOC",
@@ -459,8 +459,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         expect it: the first ``partial_fit`` past ``max_epochs`` (the
         schedules have ended), and a warm start with a new ``lr`` (which the
         schedule's factor at the progress reached scales too)."""
-        user_lr = any(isinstance(_callback_of(item), LRScheduler)
-                      for item in self.callbacks or [])
+        user_lr = self._user_owns_lr()
         if epochs is not None and len(self.net_.history) == self.max_epochs:
             end_lambda = self.lambda_max * self._lambda_schedule(1.0)
             end_lr = ("" if user_lr else
@@ -487,15 +486,14 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _resolve_schedules(self):
         """Schedule names to functions, callables checked (once per fit)."""
-        self._lambda_schedule = resolve_schedule(self.lambda_schedule, LAMBDA_SCHEDULES,
-                                                 "lambda_schedule")
-        self._lr_schedule = resolve_schedule(self.lr_schedule, LR_SCHEDULES, "lr_schedule")
-        check_factors(self._lambda_schedule, "lambda_schedule",
-                      "a negative lambda would train the features to tell the domains "
-                      "apart instead of hiding them")
-        check_factors(self._lr_schedule, "lr_schedule",
-                      "a negative learning rate trains by gradient ascent",
-                      all_zero_allowed=False)
+        self._lambda_schedule = resolve_schedule(
+            self.lambda_schedule, LAMBDA_SCHEDULES, "lambda_schedule",
+            negative_means="a negative lambda would train the features to tell the "
+            "domains apart instead of hiding them")
+        self._lr_schedule = resolve_schedule(
+            self.lr_schedule, LR_SCHEDULES, "lr_schedule",
+            negative_means="a negative learning rate trains by gradient ascent",
+            all_zero_allowed=False)
 
     def _process_layout(self, epochs):
         """Where this fit stands among the processes of ``torch.distributed``."""
@@ -756,8 +754,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                         if verbose >= 2 else [])
         # A skorch LRScheduler of the user's owns the learning rate; then
         # lr_schedule is not applied, and the history records what it set.
-        user_lr = any(isinstance(_callback_of(item), LRScheduler)
-                      for item in self.callbacks or [])
+        user_lr = self._user_owns_lr()
         early_stopping = [("early_stopping", EarlyStopping(
             monitor="valid_loss", patience=self.n_iter_no_change, threshold=self.tol,
             threshold_mode="abs", load_best=True))] if validation is not None else []
@@ -789,6 +786,11 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             ],
             **optimizer_params,
         )
+
+    def _user_owns_lr(self):
+        """Whether a skorch ``LRScheduler`` among ``callbacks`` sets the learning rate."""
+        return any(isinstance(_callback_of(item), LRScheduler)
+                   for item in self.callbacks or [])
 
     def _compile_options(self):
         """The keyword arguments of ``torch.compile`` that ``compile`` gives;
@@ -951,14 +953,18 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         ``-1`` class (the ``{-1, +1}`` convention) matches target rows no
         more often than the other classes do (binary features, empty
         documents and a target pool that holds the source match for all)."""
-        share_marked = share_of_rows_in(_safe_indexing(X, np.flatnonzero(marker)), X_target)
-        if share_marked < 0.5:
+        target_rows = set(row_digests(X_target))
+        n_marked = int(marker.sum())
+        marked_in_target = count_rows_in(_safe_indexing(X, np.flatnonzero(marker)),
+                                         target_rows)
+        if marked_in_target < n_marked / 2:
             return
-        share_other = share_of_rows_in(_safe_indexing(X, np.flatnonzero(~marker)), X_target)
-        if share_marked - share_other >= 0.5:
-            n_marked = int(marker.sum())
+        n_other = len(marker) - n_marked
+        other_in_target = (count_rows_in(_safe_indexing(X, np.flatnonzero(~marker)),
+                                         target_rows) if n_other else 0)
+        if marked_in_target / n_marked - other_in_target / max(n_other, 1) >= 0.5:
             raise ValueError(
-                f"The target rows were given twice: {round(share_marked * n_marked)} of "
+                f"The target rows were given twice: {marked_in_target} of "
                 f"the {n_marked} rows of X with {self._MARKER} are also rows of "
                 "X_target. With X_target, every y is read as a label, not as the "
                 "unlabeled marker. Give the target rows one way: fit(X_source, "

@@ -97,29 +97,29 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
     def _encode_labels(self, y_labeled, reset, classes, n_marked, packed):
         y_labeled = _natural_labels(y_labeled)
         check_classification_targets(y_labeled)
-        if reset and classes is not None:
-            classes = _natural_labels(np.asarray(classes))
-            unseen = set(np.unique(y_labeled).tolist()) - set(np.unique(classes).tolist())
-            if unseen:
-                raise ValueError(
-                    f"y has labels {_format_labels(unseen)} that are not in classes="
-                    f"{_format_labels(np.unique(classes))}; classes must list every "
-                    "class of the problem (np.unique of all labels, including those "
-                    "later calls will see).")
         if reset:
-            encoder = LabelEncoder().fit(y_labeled if classes is None else classes)
-            if len(encoder.classes_) < 2:
-                raise ValueError(_one_class_message(encoder.classes_.tolist()[0], n_marked,
-                                                    given=classes is not None))
-            self.classes_ = encoder.classes_
+            given = classes is not None
+            encoder = LabelEncoder().fit(_natural_labels(np.asarray(classes)) if given
+                                         else y_labeled)
         else:
             encoder = LabelEncoder().fit(self.classes_)
-        unseen = set(np.unique(y_labeled).tolist()) - set(self.classes_.tolist())
+        unseen = set(np.unique(y_labeled).tolist()) - set(encoder.classes_.tolist())
+        if unseen and reset:  # only classes= can miss a label of a first fit
+            raise ValueError(
+                f"y has labels {_format_labels(unseen)} that are not in classes="
+                f"{_format_labels(encoder.classes_)}; classes must list every class of "
+                "the problem (np.unique of all labels, including those later calls "
+                "will see).")
         if unseen:
             raise ValueError(
                 f"y has labels {_format_labels(unseen)} that are not among the classes "
                 f"{_format_labels(self.classes_)}. Continued training keeps the classes "
                 "of the first fit; pass every class to the first partial_fit (classes=...).")
+        if reset:
+            if len(encoder.classes_) < 2:
+                raise ValueError(_one_class_message(encoder.classes_.tolist()[0], n_marked,
+                                                    given=given))
+            self.classes_ = encoder.classes_
         return encoder.transform(y_labeled).astype(np.float64)
 
     def _label_weights(self, codes, counted):

@@ -127,33 +127,33 @@ def check_unique_columns(X, name):
 
 
 def row_digests(X, chunk_size=4096):
-    """A digest of each row of ``X`` (array, images, or sparse), equal for
-    rows with equal values. Sparse rows are digested from their stored
-    entries, so a wide sparse matrix is never made dense."""
+    """A digest of each row of ``X`` (array, images, or sparse matrix),
+    equal for rows with equal values whether they are stored dense or
+    sparse: each is digested from its non-zero positions and values, so a
+    wide sparse matrix is never made dense."""
+    def digest(positions, values):
+        return hashlib.blake2b(positions.astype(np.int64).tobytes() + b"|"
+                               + values.tobytes(), digest_size=16).digest()
+
     if sp.issparse(X):
         X = sp.csr_matrix(X, copy=True)
         X.sum_duplicates()
         X.eliminate_zeros()
         X.sort_indices()
         for start, end in zip(X.indptr[:-1], X.indptr[1:]):
-            yield hashlib.blake2b(X.indices[start:end].astype(np.int64).tobytes() + b"|"
-                                  + X.data[start:end].tobytes(), digest_size=16).digest()
+            yield digest(X.indices[start:end], X.data[start:end])
         return
     for start in range(0, X.shape[0], chunk_size):
-        chunk = np.ascontiguousarray(X[start:start + chunk_size])
+        chunk = np.asarray(X[start:start + chunk_size])
         for row in chunk.reshape(len(chunk), -1):
-            yield hashlib.blake2b(row.tobytes(), digest_size=16).digest()
+            positions = np.flatnonzero(row)
+            yield digest(positions, row[positions])
 
 
-def share_of_rows_in(rows, X):
-    """The share of ``rows`` that are also rows of ``X`` (same dtype and
-    row shape; a dense side is compared as sparse when the other is)."""
-    if sp.issparse(rows) != sp.issparse(X):
-        rows, X = sp.csr_matrix(rows), sp.csr_matrix(X)
-    if rows.shape[0] == 0:
-        return 0.0
-    known = set(row_digests(X))
-    return sum(digest in known for digest in row_digests(rows)) / rows.shape[0]
+def count_rows_in(rows, digests):
+    """How many of ``rows`` are rows whose digest is among ``digests`` (a set
+    of :func:`row_digests` of the same dtype)."""
+    return sum(digest in digests for digest in row_digests(rows))
 
 
 def append_unlabeled(y, n_rows, unlabeled=UNLABELED):

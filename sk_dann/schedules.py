@@ -10,7 +10,6 @@ import numbers
 __all__ = [
     "LAMBDA_SCHEDULES",
     "LR_SCHEDULES",
-    "check_factors",
     "constant",
     "lambda_ramp",
     "lr_annealing",
@@ -41,18 +40,19 @@ LAMBDA_SCHEDULES = {"ramp": lambda_ramp, "constant": constant}
 LR_SCHEDULES = {"annealed": lr_annealing, "constant": constant}
 
 
-def resolve_schedule(spec, registry, param_name):
+def resolve_schedule(spec, registry, param_name, negative_means=None,
+                     all_zero_allowed=True, n_points=11):
     """Return the schedule callable named or given by ``spec``.
 
-    Raises a ValueError naming ``param_name`` and the accepted choices.
+    A callable is checked on ``n_points`` progress values from 0 to 1: each
+    factor must be a finite number >= 0 (``negative_means`` says what a
+    negative one would do to training) and, with
+    ``all_zero_allowed=False``, not all of them 0. Raises a ValueError
+    naming ``param_name``, and the progress and value or the accepted
+    choices.
     """
     if callable(spec):
-        value = spec(0.0)
-        if not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise ValueError(
-                f"{param_name} callable must map progress p in [0, 1] to a "
-                f"finite float; {param_name}(0.0) returned {value!r}."
-            )
+        _check_factors(spec, param_name, negative_means, all_zero_allowed, n_points)
         return spec
     if isinstance(spec, str) and spec in registry:
         return registry[spec]
@@ -62,23 +62,19 @@ def resolve_schedule(spec, registry, param_name):
     )
 
 
-def check_factors(schedule, param_name, consequence, all_zero_allowed=True, n_points=11):
-    """Check a schedule's factors on ``n_points`` progress values from 0 to 1.
-
-    Each must be a finite number >= 0 (``consequence`` says what a negative
-    one would do); with ``all_zero_allowed=False``, not all of them 0.
-    Raises a ValueError naming ``param_name``, the progress and the value.
-    """
+def _check_factors(schedule, param_name, negative_means, all_zero_allowed, n_points):
     grid = [i / (n_points - 1) for i in range(n_points)]
-    values = [schedule(p) for p in grid]
-    for p, value in zip(grid, values):
-        if (not isinstance(value, numbers.Real) or not math.isfinite(value)
-                or value < 0):
-            shown = (f"{value:.6g}" if isinstance(value, numbers.Real)
-                     and math.isfinite(value) else repr(value))
+    values = []
+    for p in grid:
+        value = schedule(p)
+        if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+            finite = isinstance(value, numbers.Real) and math.isfinite(value)
+            consequence = f"; {negative_means}" if finite and negative_means else ""
             raise ValueError(
-                f"{param_name} must map progress p in [0, 1] to a finite factor >= 0, "
-                f"but {param_name}({p:g}) returned {shown}; {consequence}.")
+                f"{param_name} callable must map progress p in [0, 1] to a finite factor "
+                f">= 0, but {param_name}({p:g}) returned "
+                f"{f'{value:.6g}' if finite else repr(value)}{consequence}.")
+        values.append(value)
     if not all_zero_allowed and not any(values):
         raise ValueError(
             f"{param_name} returned 0 at every progress value checked (p = 0, 0.1, "
