@@ -38,25 +38,29 @@ def _frames():
 
 def refuse_pipeline_bypass(estimator):
     """Raise if ``estimator`` is being fitted with ``X_target`` as the last step
-    of a ``Pipeline`` whose earlier steps transform ``X``."""
+    of a plain ``sklearn.pipeline.Pipeline`` whose earlier steps transform ``X``.
+
+    Only the exact ``Pipeline`` class is refused: its subclasses, such as
+    :class:`~sk_dann.DomainPipeline`, may transform ``X_target`` themselves.
+    """
     from sklearn.pipeline import Pipeline
 
     for frame in _frames():
         pipeline = frame.f_locals.get("self")
-        if not (isinstance(pipeline, Pipeline) and frame.f_code.co_name.startswith("fit")):
-            continue
-        if pipeline.steps[-1][1] is not estimator:
+        if not (isinstance(pipeline, Pipeline) and frame.f_code.co_name.startswith("fit")
+                and pipeline.steps[-1][1] is estimator):
             continue
         transformers = [name for name, step in pipeline.steps[:-1]
                         if step is not None and step != "passthrough"]
-        if transformers:
+        if type(pipeline) is Pipeline and transformers:
             raise ValueError(
                 f"X_target reached {type(estimator).__name__} inside a Pipeline without "
                 f"passing through its steps {transformers}: the network would train on "
                 "target rows that were never transformed (nor seen by the transformers' "
-                "fit). Pack the target rows into X instead, so that every step sees "
-                "them: X, y = sk_dann.pack_domains(X_source, y_source, X_target); "
-                "pipeline.fit(X, y).")
+                "fit). Use sk_dann.make_da_pipeline(...) (or DomainPipeline) instead of "
+                "make_pipeline: its fit(X_source, y_source, X_target=X_target) fits the "
+                "steps on both domains. Or pack the target rows into X: X, y = "
+                "sk_dann.pack_domains(X_source, y_source, X_target); pipeline.fit(X, y).")
         return
 
 
