@@ -2,7 +2,9 @@
 import warnings
 
 import numpy as np
-from sklearn.model_selection import GridSearchCV
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -49,15 +51,24 @@ def test_sklearn_compatible(estimator, check):
         check(estimator)
 
 
-def test_grid_search_over_lambda_in_pipeline_scores_accuracy():
+def test_grid_search_scores_each_fold_on_its_labeled_rows_only():
     Xs, ys, Xt, _ = make_domain_moons(n_samples=100, random_state=0)
     X, y = pack_domains(Xs, ys, Xt)
     pipe = make_pipeline(StandardScaler(), DANNClassifier(
         max_epochs=5, hidden_layer_sizes=(16,), domain_hidden_layer_sizes=(16,),
-        random_state=0))
-    search = GridSearchCV(pipe, {"dannclassifier__lambda_max": [0, 0.1, 1]}).fit(X, y)
-    scores = search.cv_results_["mean_test_score"]
-    assert scores.shape == (3,)
-    # accuracies on held-out labeled rows, not losses
-    assert np.all((scores >= 0) & (scores <= 1))
-    assert search.best_score_ == scores.max()
+        random_state=0, n_threads=1))
+    cv = KFold(3, shuffle=True, random_state=0)
+    grid = [0.0, 1.0]
+    search = GridSearchCV(pipe, {"dannclassifier__lambda_max": grid}, cv=cv).fit(X, y)
+    # Each fold's score is the accuracy on that fold's labeled (source) rows,
+    # the target rows (y == -1) skipped, which a refit by hand reproduces.
+    for candidate, lambda_max in enumerate(grid):
+        for fold, (train, test) in enumerate(cv.split(X, y)):
+            model = clone(pipe).set_params(dannclassifier__lambda_max=lambda_max)
+            model.fit(X[train], y[train])
+            labeled = test[y[test] != -1]
+            accuracy = np.mean(model.predict(X[labeled]) == y[labeled])
+            assert search.cv_results_[f"split{fold}_test_score"][candidate] == \
+                pytest.approx(accuracy)
+            # Counting the target rows as errors would give a far lower score.
+            assert np.mean(model.predict(X[test]) == y[test]) < accuracy - 0.2

@@ -8,6 +8,7 @@ import torch
 
 from sk_dann import DANNClassifier
 from sk_dann.datasets import make_domain_moons
+from sk_dann.runtime import resolve_device
 
 @pytest.fixture(scope="module")
 def fast(fast):
@@ -34,12 +35,26 @@ def test_model_saved_from_cuda_loads_on_cpu_only_machine(fitted):
     np.testing.assert_allclose(loaded.predict_proba(Xt), expected)
 
 
-def test_device_auto_resolves_to_an_available_device(fitted, fast):
-    clf, _ = fitted
-    assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="CUDA is not available"):
-            DANNClassifier(device="cuda", **fast).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+def test_auto_trains_on_the_cpu_when_cuda_is_missing(fast, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=40, random_state=0)
+    clf = DANNClassifier(device="auto", **fast).fit(Xs, ys, X_target=Xt)
+    assert clf.device_ == "cpu"
+    assert all(p.device.type == "cpu" for p in clf.net_.module_.parameters())
+    with pytest.raises(ValueError, match="device='cuda' but CUDA is not available. "
+                                         r"Devices available here: 'auto', 'cpu'\."):
+        DANNClassifier(device="cuda", **fast).fit(Xs, ys, X_target=Xt)
+
+
+def test_auto_picks_cuda_when_there_is_one_and_checks_the_index(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("auto") == "cuda"
+    assert resolve_device("cuda:0") == "cuda:0"
+    with pytest.raises(ValueError, match="device='cuda:1' but this machine has 1 CUDA"):
+        resolve_device("cuda:1")
+    with pytest.raises(ValueError, match="device='gpu' is not a torch device name"):
+        resolve_device("gpu")
 
 
 def test_verbose_prints_epoch_table_and_predict_prints_nothing(capsys, fast):
