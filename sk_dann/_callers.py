@@ -1,15 +1,24 @@
 """Who is calling the estimator: two traps only the call stack can reveal.
 
-scikit-learn hands an estimator its data but not the context. Two common
-mistakes with packed domain-adaptation data are visible only from there:
+scikit-learn hands an estimator its data but not the context, and it has no
+public hook for either of these mistakes with domain-adaptation data:
 
-* a ``Pipeline`` routing ``X_target`` straight to its last step, past the
-  transformers (the scaler never sees, nor transforms, the target rows);
+* a plain ``Pipeline`` routing ``X_target`` straight to its last step, past
+  the transformers (the scaler never sees, nor transforms, the target rows).
+  The way that works is :class:`~sk_dann.DomainPipeline`
+  (``make_da_pipeline``), which is never refused, nor is any other Pipeline
+  subclass: only the exact ``sklearn.pipeline.Pipeline`` class is;
 * a scikit-learn scorer (``scoring="accuracy"``) comparing predictions with
-  packed ``y``, where every ``-1`` target row counts as an error.
+  packed ``y``, where every ``-1`` target row counts as an error. A scorer
+  calls ``predict`` with ``X`` only; ``y`` is visible in its frame alone.
 
-Both look at the calling frames (a few dozen at most, only on ``fit`` with
-``X_target`` and on prediction), never at global state.
+This module is the one place in sk_dann that reads call frames (``_frames``;
+a few dozen at most, only on ``fit`` with ``X_target`` and on prediction).
+The scorer check relies on scikit-learn's scorer computing in a function
+``_score`` of ``sklearn.metrics._scorer`` with a local ``y_true``: it is
+tested against the newest scikit-learn (``make test``) and the oldest that
+``pyproject.toml`` allows (``make test-sklearn-floor``, also run by CI), so
+a change there fails a test instead of silently dropping the warning.
 """
 import sys
 import warnings
