@@ -1,8 +1,9 @@
 """Adapt precomputed CNN features in a Pipeline, and grid-search lambda.
 
 Office-Caltech10 GoogLeNet features (shipped with sk_dann), amazon -> webcam.
-The target rows are packed into X with y == -1, so the scaler is fitted on
-source and target rows. GridSearchCV's default score is accuracy on held-out
+make_da_pipeline builds a DomainPipeline: its fit(X_source, y_source,
+X_target=...) fits the scaler on the source and target rows together.
+GridSearchCV passes X_target to each fit and scores accuracy on held-out
 *labeled source* rows. For scores that rank models by how they do on the
 target, see docs/model_selection.md and examples/select_without_target_labels.py.
 
@@ -10,18 +11,16 @@ target, see docs/model_selection.md and examples/select_without_target_labels.py
 """
 import numpy as np
 from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sk_dann import DANNClassifier, pack_domains
+from sk_dann import DANNClassifier, make_da_pipeline
 from sk_dann.datasets import load_office_caltech
 
 source, target = load_office_caltech("amazon"), load_office_caltech("webcam")
-X, y = pack_domains(source.X, source.y, target.X)
 
-pipe = make_pipeline(StandardScaler(), DANNClassifier(max_epochs=30, random_state=0))
+pipe = make_da_pipeline(StandardScaler(), DANNClassifier(max_epochs=30, random_state=0))
 search = GridSearchCV(pipe, {"dannclassifier__lambda_max": [0.0, 0.3, 1.0]}, cv=3)
-search.fit(X, y)
+search.fit(source.X, source.y, X_target=target.X)
 for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
     print(f"{params}  source validation accuracy {score:.3f}")
 best = search.best_estimator_

@@ -158,8 +158,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             label.
         X_target : array-like of shape (n_target, n_features), default=None
             Unlabeled target rows, if not packed into ``X``. A DataFrame's
-            columns are matched to ``X``'s by name. Inside a ``Pipeline``,
-            pack instead (the pipeline's steps would not see these rows).
+            columns are matched to ``X``'s by name. Behind transformers, use
+            :func:`~sk_dann.make_da_pipeline`, whose ``fit`` takes
+            ``X_target`` and fits the transformers on both domains (a plain
+            ``Pipeline`` would pass these rows past its steps, and is refused).
         sample_domain : array-like of int, default=None
             Domain of each row of ``X``: positive = a source domain, negative =
             a target domain. Needed only for labeled target rows or several

@@ -3,8 +3,8 @@
 A pickle runs code when it is loaded, so a pickled model from someone else
 can do anything the user can. This module writes a fitted
 :class:`~sk_dann.DANNClassifier`, :class:`~sk_dann.DANNRegressor`, or a
-scikit-learn ``Pipeline`` of common preprocessing steps ending in one of
-them, as data only: one `safetensors <https://huggingface.co/docs/safetensors>`_
+scikit-learn ``Pipeline`` (or :class:`~sk_dann.DomainPipeline`) of common
+preprocessing steps ending in one of them, as data only: one `safetensors <https://huggingface.co/docs/safetensors>`_
 file whose tensors are the network's weights, the optimizer's state and the
 fitted arrays, and whose header carries the parameters and the other fitted
 attributes as JSON. Loading parses that JSON and those tensors, looks the
@@ -40,6 +40,7 @@ from .base import _layer_sizes, _seeded_torch
 from .classifier import DANNClassifier
 from .exceptions import ModelFileError, SavedVersionWarning
 from .images import ImageAugmentation
+from .pipeline import DomainPipeline
 from .regressor import DANNRegressor
 
 __all__ = [
@@ -57,6 +58,8 @@ __all__ = [
 FORMAT_NAME = "sk_dann.model"
 #: Raised when the layout of the file changes; files of a newer version are refused.
 FORMAT_VERSION = 1
+#: The pipeline classes a file may name (files without a name hold a Pipeline).
+PIPELINES = {"Pipeline": Pipeline, "DomainPipeline": DomainPipeline}
 #: Preprocessing steps a file may hold: classes whose fitted state is a few
 #: arrays and numbers (rebuilt as ``cls(**params)`` plus those attributes).
 SAFE_TRANSFORMERS = {cls.__name__: cls for cls in (
@@ -325,12 +328,13 @@ def _model_record(model, tensors, optimizer_state=True):
         _check_fitted(model)
         return {"kind": "estimator",
                 "estimator": _estimator_record(model, "", tensors, optimizer_state)}
-    if type(model) is not Pipeline:
+    if type(model) not in PIPELINES.values():
         hint = (" For a search, save its best_estimator_."
                 if type(model).__name__.endswith("SearchCV") else "")
         raise TypeError(
             f"save_model saves a fitted DANNClassifier, DANNRegressor, or a scikit-learn "
-            f"Pipeline ending in one; got a {type(model).__name__}.{hint}")
+            f"Pipeline or sk_dann DomainPipeline ending in one; got a "
+            f"{type(model).__name__}.{hint}")
     *transformers, (last_name, last) = model.steps
     if type(last) not in estimators:
         raise TypeError(
@@ -355,7 +359,8 @@ def _model_record(model, tensors, optimizer_state=True):
     steps.append({"name": last_name,
                   **_estimator_record(last, f"step{len(transformers)}.", tensors,
                                       optimizer_state)})
-    return {"kind": "pipeline", "steps": steps, "verbose": bool(model.verbose)}
+    return {"kind": "pipeline", "class": type(model).__name__, "steps": steps,
+            "verbose": bool(model.verbose)}
 
 
 def _check_fitted(estimator):
@@ -382,7 +387,7 @@ def save_model(model, path, *, overwrite=False, optimizer_state=True):
 
     Parameters
     ----------
-    model : DANNClassifier, DANNRegressor or sklearn.pipeline.Pipeline
+    model : DANNClassifier, DANNRegressor, sklearn.pipeline.Pipeline or DomainPipeline
         Fitted. A Pipeline may have steps from :data:`SAFE_TRANSFORMERS`
         (``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler``,
         ``RobustScaler``, ``Normalizer``, ``PCA``) or ``"passthrough"``
@@ -447,7 +452,7 @@ def model_bytes(model, *, optimizer_state=True):
 
     Parameters
     ----------
-    model : DANNClassifier, DANNRegressor or sklearn.pipeline.Pipeline
+    model : DANNClassifier, DANNRegressor, sklearn.pipeline.Pipeline or DomainPipeline
         As for :func:`save_model`.
     optimizer_state : bool, default=True
         As for :func:`save_model`.
@@ -555,8 +560,8 @@ def load_model(path, **params):
 
     Returns
     -------
-    DANNClassifier, DANNRegressor or sklearn.pipeline.Pipeline
-        Fitted, predicting exactly as the saved model did.
+    DANNClassifier, DANNRegressor, sklearn.pipeline.Pipeline or DomainPipeline
+        Fitted, of the saved class, predicting exactly as the saved model did.
 
     Raises
     ------
@@ -646,7 +651,11 @@ def _rebuild_model(record, decoder, params):
         last = _mapping(records[-1])
         steps.append((last["name"], _rebuild_estimator(last, f"step{len(records) - 1}.",
                                                       decoder, params)))
-        model = Pipeline(steps, verbose=bool(record["verbose"]))
+        pipeline_class = record.get("class", "Pipeline")
+        if pipeline_class not in PIPELINES:
+            raise ModelFileError(f"a pipeline of class {pipeline_class!r}, which sk_dann "
+                                 "does not load (it loads " + ", ".join(PIPELINES) + ")")
+        model = PIPELINES[pipeline_class](steps, verbose=bool(record["verbose"]))
     else:
         raise ModelFileError(f"unknown kind of model {record['kind']!r}")
     return model

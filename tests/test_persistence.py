@@ -21,7 +21,8 @@ from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
-from sk_dann import DANNClassifier, DANNRegressor, ModelFileError, load_model, save_model
+from sk_dann import (DANNClassifier, DANNRegressor, DomainPipeline, ModelFileError,
+                     load_model, make_da_pipeline, save_model)
 from sk_dann.datasets import make_domain_moons
 from sk_dann.exceptions import SavedVersionWarning
 from sk_dann.persistence import _checksum
@@ -67,6 +68,9 @@ def _fitted_models():
     models["pipeline_scaler_bool_labels"] = (_quietly(make_pipeline(
         StandardScaler(), DANNClassifier(**QUICK)).fit, np.r_[Xs, Xt],
         np.array([*(ys == 1).tolist(), *[-1] * len(Xt)], dtype=object)), Xt, {})
+    models["domain_pipeline_scaler"] = (make_da_pipeline(
+        StandardScaler(), DANNClassifier(**QUICK)).fit(Xs * 10 + 3, ys, X_target=Xt * 10 + 3),
+        Xt * 10 + 3, {})
     models["pipeline_minmax_pca"] = (Pipeline([
         ("minmax", MinMaxScaler()), ("pca", PCA(n_components=2)), ("skip", "passthrough"),
         ("dann", DANNClassifier(**QUICK))]).fit(np.c_[Xs, Xs[:, :1]], ys), np.c_[Xt, Xt[:, :1]],
@@ -573,6 +577,20 @@ def test_values_that_do_not_fit_the_network_are_refused(model_file, tmp_path):
         lambda r: r["estimator"]["params"].update(lr=0.5)), fix_checksum=False)
     with pytest.raises(ModelFileError, match="checksum"):
         load_model(unchecked)
+
+
+def test_a_pipeline_comes_back_as_its_own_class_and_no_other(saved, tmp_path):
+    domain_file = saved["domain_pipeline_scaler"][3]
+    assert type(load_model(domain_file)) is DomainPipeline
+    assert type(load_model(saved["pipeline_minmax_pca"][3])) is Pipeline
+    # A file written before pipelines named their class holds a Pipeline.
+    unnamed = _rewrite(domain_file, tmp_path / "unnamed.skdann",
+                       _edit_record(lambda r: r.pop("class")))
+    assert type(load_model(unnamed)) is Pipeline
+    other = _rewrite(domain_file, tmp_path / "other.skdann",
+                     _edit_record(lambda r: r.update({"class": "os.system"})))
+    with pytest.raises(ModelFileError, match="pipeline of class 'os.system'"):
+        load_model(other)
 
 
 def test_another_optimizer_at_load_starts_afresh(model_file):
