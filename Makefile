@@ -19,7 +19,7 @@ test: install
 # The tests of what leans on scikit-learn's own behaviour (the packed-label
 # scorer check reads its scorer's call frame; DomainPipeline extends its
 # Pipeline; the estimator contract and docstring checks), again under the
-# oldest scikit-learn that pyproject.toml allows (tests/test_docs_examples.py
+# oldest scikit-learn that pyproject.toml allows (tests/test_sklearn_floor.py
 # keeps the two floors equal). CI runs it after `make test`.
 SKLEARN_FLOOR ?= scikit-learn==1.6.*
 test-sklearn-floor: install

@@ -9,10 +9,15 @@ it fits the transformers on the source and target rows together, transforms
 both, and hands the final estimator ``fit(X_source, y_source,
 X_target=...)``. Everything else is the Pipeline it inherits.
 """
+import time
+import warnings
+from contextlib import contextmanager
+
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 from sklearn.pipeline import Pipeline
-from sklearn.utils import Bunch, _safe_indexing
+from sklearn.utils import Bunch
 from sklearn.utils.metadata_routing import process_routing
 
 from .domains import stack_rows
@@ -35,8 +40,9 @@ class DomainPipeline(Pipeline):
     indexing and ``clone`` are the Pipeline's.
 
     With ``X_target``, the transformers are fitted in place one after the
-    other (``memory`` caching applies to fits without it), and ``-1`` in ``y_source`` is an ordinary
-    label (the ``{-1, +1}`` convention works).
+    other (``memory`` caching and ``transform_input`` apply to fits without
+    it), and ``-1`` in ``y_source`` is an ordinary label (the ``{-1, +1}``
+    convention works).
 
     Parameters
     ----------
@@ -46,7 +52,8 @@ class DomainPipeline(Pipeline):
         :class:`~sk_dann.DANNRegressor`, or anything whose ``fit`` takes
         ``X_target``).
     transform_input : list of str, default=None
-        As in :class:`~sklearn.pipeline.Pipeline`.
+        As in :class:`~sklearn.pipeline.Pipeline`, for fits without
+        ``X_target`` (refused with it).
     memory : str or object with the joblib.Memory interface, default=None
         As in :class:`~sklearn.pipeline.Pipeline`; used by fits without
         ``X_target``.
@@ -96,20 +103,24 @@ class DomainPipeline(Pipeline):
             Parameters of the steps' ``fit``, as in
             :meth:`sklearn.pipeline.Pipeline.fit`: ``step__param`` keys, or,
             with metadata routing enabled, the metadata the steps requested.
-            With ``X_target``, per-row parameters such as ``sample_weight``
-            describe the rows of ``X``.
+            Per-row parameters describe the rows of ``X``: with ``X_target``
+            they may go to the final estimator (``sample_weight``) but not to
+            a transformer, which is fitted on the target rows too.
 
         Returns
         -------
         self : DomainPipeline
         """
+        self._refuse_target_as_step_parameter(params)
         if X_target is None:
             return super().fit(X, y, **params)
+        self._check_steps_for_target()
         step_params = self._step_params(params, "fit")
         X_source, X_target = self._fit_transformers(X, X_target, step_params)
         name, final = self.steps[-1]
         if final is not None and final != "passthrough":
-            final.fit(X_source, y, X_target=X_target, **step_params[name].fit)
+            with self._timed(len(self.steps) - 1):
+                final.fit(X_source, y, X_target=X_target, **step_params[name].fit)
         return self
 
     def fit_transform(self, X, y=None, X_target=None, **params):
@@ -126,34 +137,68 @@ class DomainPipeline(Pipeline):
             ``X`` (the source rows) transformed.
         """
         if X_target is None:
+            self._refuse_target_as_step_parameter(params)
             return super().fit_transform(X, y, **params)
         return self.fit(X, y, X_target=X_target, **params).transform(X)
 
-    def _fit_transformers(self, X, X_target, step_params):
-        """Fit each transformer, in place, on the stacked rows; return the
-        transformed source and target rows, split again."""
-        n_source = X.shape[0] if hasattr(X, "shape") else len(X)
-        rows = stack_rows(X, X_target)
+    def _refuse_target_as_step_parameter(self, params):
+        """``final__X_target`` would reach the last step past the transformers:
+        the trap this class exists to close."""
+        routed = [key for key in params if key.endswith("__X_target")]
+        if routed:
+            raise ValueError(
+                f"{routed[0]}=... would hand the target rows to a step directly, past "
+                "the transformers before it. Pass them to the pipeline itself: "
+                "fit(X_source, y_source, X_target=X_target).")
+
+    def _check_steps_for_target(self):
+        """What Pipeline.fit checks about its steps, for the fit it does not run."""
+        names = [name for name, _ in self.steps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Names provided are not unique: {names!r}")
+        if self.transform_input is not None:
+            raise ValueError(
+                "transform_input is not supported together with X_target: the "
+                "target rows already go through every transformer.")
         for name, step in self.steps[:-1]:
-            if step is None or step == "passthrough":
+            if step is None or (isinstance(step, str) and step == "passthrough"):
                 continue
             if not (hasattr(step, "fit") and hasattr(step, "transform")):
                 raise TypeError(
                     f"Step {name!r} ({type(step).__name__}) is not a transformer: every "
                     "step but the last needs fit and transform (or 'passthrough').")
+
+    def _fit_transformers(self, X, X_target, step_params):
+        """Fit each transformer, in place, on the stacked rows; return the
+        transformed source and target rows, split again."""
+        n_source = _n_rows(X)
+        rows = _stack_domains(X, X_target)
+        for index, (name, step) in enumerate(self.steps[:-1]):
+            if step is None or (isinstance(step, str) and step == "passthrough"):
+                continue
             routed = step_params[name]
-            if hasattr(step, "fit_transform"):
-                rows = step.fit_transform(rows, None, **routed.fit_transform)
-            else:
-                rows = step.fit(rows, None, **routed.fit).transform(rows,
-                                                                    **routed.transform)
-        n_rows = rows.shape[0]
-        return (_safe_indexing(rows, np.arange(n_source)),
-                _safe_indexing(rows, np.arange(n_source, n_rows)))
+            for method_params in routed.values():
+                per_row = [key for key, value in method_params.items()
+                           if _n_rows(value, default=None) == n_source]
+                if per_row:
+                    raise ValueError(
+                        f"The step {name!r} got {per_row[0]} with one value per row of "
+                        f"X ({n_source}), but with X_target it is fitted on the "
+                        f"{_n_rows(rows)} source and target rows. Fit it without "
+                        f"{per_row[0]}, or pack the target rows into X "
+                        "(sk_dann.pack_domains) and give them values too.")
+            with self._timed(index):
+                if hasattr(step, "fit_transform"):
+                    rows = step.fit_transform(rows, None, **routed.fit_transform)
+                else:
+                    rows = step.fit(rows, None, **routed.fit).transform(
+                        rows, **routed.transform)
+        return _split_rows(rows, n_source)
 
     def _step_params(self, params, method):
         """Each step's parameters as a Bunch of method -> dict, from routing
-        (when enabled) or from ``step__param`` keys."""
+        (when enabled) or from ``step__param`` keys (which, as in Pipeline,
+        go to ``fit`` and ``fit_transform`` only)."""
         if sklearn.get_config().get("enable_metadata_routing", False):
             return process_routing(self, method, **params)
         names = [name for name, _ in self.steps]
@@ -165,9 +210,63 @@ class DomainPipeline(Pipeline):
                     f"DomainPipeline.{method} got the parameter {key!r}, which names no "
                     f"step. Pass step parameters as step__parameter, with a step among "
                     f"{names}; X_target is DomainPipeline's own parameter.")
-            for per_method in routed[name].values():
-                per_method[param] = value
+            routed[name].fit[param] = routed[name].fit_transform[param] = value
         return routed
+
+    @contextmanager
+    def _timed(self, index):
+        """With ``verbose``, print each step's fit time as Pipeline does."""
+        start = time.perf_counter()
+        yield
+        if self.verbose:
+            name = self.steps[index][0]
+            print(f"[DomainPipeline] ({index + 1} of {len(self.steps)}) Processing "
+                  f"{name}, total={time.perf_counter() - start:5.1f}s", flush=True)
+
+
+def _n_rows(value, default=0):
+    """Rows of an array-like (``default`` for anything without them)."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return shape[0]
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    return default
+
+
+def _split_rows(rows, n_first):
+    """The first ``n_first`` rows and the rest, in ``rows``' container type."""
+    if hasattr(rows, "iloc"):
+        return rows.iloc[:n_first], rows.iloc[n_first:]
+    if sp.issparse(rows):
+        rows = rows.tocsr()
+    return rows[:n_first], rows[n_first:]
+
+
+def _stack_domains(X, X_target):
+    """The source rows followed by the target rows, checked to share columns.
+
+    A DataFrame on one side only is matched by position, with a warning (as
+    the estimators do), and the stack keeps the DataFrame's column names, so
+    the transformers learn them either way.
+    """
+    if hasattr(X, "iloc") != hasattr(X_target, "iloc"):
+        has, lacks = ("X", "X_target") if hasattr(X, "iloc") else ("X_target", "X")
+        warnings.warn(
+            f"{has} has feature names but {lacks} does not, so their columns are "
+            "matched by position. Give both the same column names (DataFrames), "
+            "or neither.", UserWarning, stacklevel=4)
+        if hasattr(X, "iloc") and not sp.issparse(X_target):
+            X_target = X.__class__(np.asarray(X_target), columns=X.columns)
+        elif hasattr(X_target, "iloc"):
+            X_target = X_target.to_numpy()
+    widths = [np.shape(rows)[1:] if not sp.issparse(rows) else rows.shape[1:]
+              for rows in (X, X_target)]
+    if widths[0] != widths[1]:
+        raise ValueError(
+            f"X_target has per-row shape {widths[1]} but X has {widths[0]}; source "
+            "and target rows must have the same columns in the same order.")
+    return stack_rows(X, X_target)
 
 
 def make_da_pipeline(*steps, memory=None, transform_input=None, verbose=False):

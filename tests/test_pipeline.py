@@ -1,4 +1,6 @@
 """DomainPipeline: transformers fitted on both domains, the rest a Pipeline."""
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -150,10 +152,52 @@ def test_pipeline_api_stays(moons, fast):
     assert isinstance(clone(pipe), DomainPipeline)
     assert isinstance(pipe[:1], DomainPipeline)
     features = pipe.fit_transform(Xs, ys, X_target=Xt)
-    np.testing.assert_array_equal(features, pipe.transform(Xs))
+    assert features.shape == (len(Xs), 8)  # the source rows, in the learned features
+    np.testing.assert_allclose(pipe[0].mean_, np.vstack([Xs, Xt]).mean(axis=0), rtol=1e-5)
     proba = pipe.predict_proba(Xt)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
-    assert pipe.score(Xs, ys) == pytest.approx(np.mean(pipe.predict(Xs) == ys))
+
+
+def test_x_target_as_a_step_parameter_is_refused_here_too(moons, fast):
+    Xs, ys, Xt, _ = moons
+    pipe = make_da_pipeline(StandardScaler(), DANNClassifier(**fast))
+    for given in ({}, {"X_target": Xt}):
+        with pytest.raises(ValueError, match="dannclassifier__X_target=... would hand"):
+            pipe.fit(Xs, ys, dannclassifier__X_target=Xt, **given)
+    with pytest.raises(ValueError, match="Pass them to the pipeline itself"):
+        pipe.fit_transform(Xs, ys, dannclassifier__X_target=Xt)
+
+
+def test_a_transformer_given_per_row_values_is_refused_with_x_target(moons, fast):
+    Xs, ys, Xt, _ = moons
+    pipe = make_da_pipeline(StandardScaler(), DANNClassifier(**fast))
+    message = (r"'standardscaler' got sample_weight with one value per row of X \(90\), "
+               r"but with X_target it is fitted on the 160 source and target rows")
+    with pytest.raises(ValueError, match=message):
+        pipe.fit(Xs, ys, X_target=Xt, standardscaler__sample_weight=np.ones(len(Xs)))
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = make_da_pipeline(StandardScaler().set_fit_request(sample_weight=True),
+                                  DANNClassifier(**fast).set_fit_request(sample_weight=True))
+        with pytest.raises(ValueError, match=message):
+            routed.fit(Xs, ys, X_target=Xt, sample_weight=np.ones(len(Xs)))
+    # Packed, every row has a value: the plain Pipeline behaviour.
+    X, y = pack_domains(Xs, ys, Xt)
+    pipe.fit(X, y, standardscaler__sample_weight=np.ones(len(X)))
+
+
+def test_steps_are_checked_and_verbose_prints_as_pipeline_does(moons, fast, capsys):
+    Xs, ys, Xt, _ = moons
+    twice = DomainPipeline([("step", StandardScaler()), ("step", DANNClassifier(**fast))])
+    with pytest.raises(ValueError, match="Names provided are not unique"):
+        twice.fit(Xs, ys, X_target=Xt)
+    with pytest.raises(ValueError, match="transform_input is not supported"):
+        make_da_pipeline(StandardScaler(), DANNClassifier(**fast),
+                         transform_input=["X_val"]).fit(Xs, ys, X_target=Xt)
+    make_da_pipeline(StandardScaler(), DANNClassifier(**fast), verbose=True).fit(
+        Xs, ys, X_target=Xt)
+    out = capsys.readouterr().out
+    assert "(1 of 2) Processing standardscaler" in out
+    assert "(2 of 2) Processing dannclassifier" in out
 
 
 def test_a_transformer_without_fit_transform_and_passthrough(moons, fast):
@@ -187,3 +231,40 @@ def test_bad_step_parameters_and_steps_are_named(moons, fast):
     bad = DomainPipeline([("odd", NotATransformer()), ("dann", DANNClassifier(**fast))])
     with pytest.raises(TypeError, match="'odd'.*is not a transformer"):
         bad.fit(Xs, ys, X_target=Xt)
+
+
+def test_a_frame_on_one_side_is_matched_by_position_with_a_warning(moons, fast):
+    Xs, ys, Xt, _ = moons
+    source = pd.DataFrame(Xs, columns=["width", "height"])
+    pipe = make_da_pipeline(StandardScaler(), DANNClassifier(**fast))
+    with pytest.warns(UserWarning, match="X has feature names but X_target does not"):
+        pipe.fit(source, ys, X_target=Xt)
+    # The scaler learned the names, so predicting on the frame stays quiet.
+    assert list(pipe[0].feature_names_in_) == ["width", "height"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe.predict(pd.DataFrame(Xt, columns=["width", "height"]))
+
+
+def test_target_rows_of_another_width_are_refused(moons, fast):
+    Xs, ys, Xt, _ = moons
+    pipe = make_da_pipeline(StandardScaler(), DANNClassifier(**fast))
+    with pytest.raises(ValueError, match=r"X_target has per-row shape \(3,\) but X has \(2,\)"):
+        pipe.fit(Xs, ys, X_target=np.c_[Xt, Xt[:, :1]])
+
+
+def test_sparse_rows_and_images_go_through(moons, fast):
+    import scipy.sparse as sp
+    from sklearn.preprocessing import MaxAbsScaler
+    Xs, ys, Xt, _ = moons
+    pipe = make_da_pipeline(MaxAbsScaler(), DANNClassifier(**fast))
+    pipe.fit(sp.csr_matrix(Xs), ys, X_target=sp.csr_matrix(Xt))
+    np.testing.assert_allclose(pipe[0].max_abs_, np.abs(np.vstack([Xs, Xt])).max(axis=0),
+                               rtol=1e-5)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(24, 28, 28), dtype=np.uint8)
+    labels = np.arange(12) % 2
+    net = make_da_pipeline(DANNClassifier(feature_extractor="mnist", max_epochs=1,
+                                          batch_size=8, random_state=0, n_threads=1))
+    net.fit(images[:12], labels, X_target=images[12:])
+    assert net.predict(images[12:]).shape == (12,)
