@@ -12,10 +12,9 @@ import itertools
 import time
 
 import numpy as np
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import DANNClassifier, pack_domains
+from . import DANNClassifier, make_da_pipeline
 from .datasets import OFFICE_CALTECH_DOMAINS, load_office_caltech
 from .model_selection import proxy_a_distance
 
@@ -24,13 +23,13 @@ def run(max_epochs=None, random_state=0):
     rows = []
     for source, target in itertools.permutations(OFFICE_CALTECH_DOMAINS, 2):
         src, tgt = load_office_caltech(source), load_office_caltech(target)
-        X, y = pack_domains(src.X, src.y, tgt.X)
         accuracies, distances = [], []
         epochs = {} if max_epochs is None else {"max_epochs": max_epochs}
         for adaptation in ({"lambda_max": 0.0}, {}):  # source-only, then DANN's default
-            model = make_pipeline(StandardScaler(), DANNClassifier(
+            # The scaler is fitted on the source and target rows together.
+            model = make_da_pipeline(StandardScaler(), DANNClassifier(
                 random_state=random_state, **adaptation, **epochs))
-            model.fit(X, y)
+            model.fit(src.X, src.y, X_target=tgt.X)
             accuracies.append(np.mean(model.predict(tgt.X) == tgt.y))
             distances.append(proxy_a_distance(model.transform(src.X), model.transform(tgt.X)))
         rows.append((f"{source[0].upper()}->{target[0].upper()}", *accuracies, *distances))
