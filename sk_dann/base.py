@@ -32,7 +32,7 @@ from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._dask_arrays import refuse_dask_array
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
 from .domains import (align_columns, check_unique_columns, count_rows_in, row_digests,
-                      stack_rows, target_mask)
+                      stack_rows, target_mask, warn_columns_matched_by_position)
 from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, StrictInterval
 from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
                      resolve_image_layout)
@@ -829,10 +829,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             X_target = align_columns(X_target, fitted_names, "X_target", "X")
         elif (fitted_names is None) != (target_names is None) and X.ndim == 2:
             has, lacks = ("X", "X_target") if target_names is None else ("X_target", "X")
-            warnings.warn(
-                f"{has} has feature names but {lacks} does not, so their columns are "
-                "matched by position. Give both the same column names (DataFrames), "
-                "or neither.", UserWarning, stacklevel=5)
+            warn_columns_matched_by_position(has, lacks, stacklevel=5)
         X_target = check_array(X_target, dtype=self._input_dtype(X_target), allow_nd=True,
                                accept_sparse=self._accept_sparse(), input_name="X_target")
         if X_target.shape[1:] != X.shape[1:]:

@@ -12,6 +12,7 @@ target rows (semi-supervised) and several source domains be told apart.
 import collections
 import hashlib
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -124,6 +125,15 @@ def check_unique_columns(X, name):
             f"of its own, as columns are told apart by name: rename them (e.g. "
             f"{name}.columns = [...]), or pass {name}.to_numpy() to use the columns "
             "by position.")
+
+
+def warn_columns_matched_by_position(has, lacks, stacklevel):
+    """Warn that ``has`` (which has column names) and ``lacks`` (which has
+    none) are matched by position; ``stacklevel`` counts from the caller."""
+    warnings.warn(
+        f"{has} has feature names but {lacks} does not, so their columns are "
+        "matched by position. Give both the same column names (DataFrames), "
+        "or neither.", UserWarning, stacklevel=stacklevel + 1)
 
 
 def row_digests(X, chunk_size=4096):

@@ -10,17 +10,16 @@ both, and hands the final estimator ``fit(X_source, y_source,
 X_target=...)``. Everything else is the Pipeline it inherits.
 """
 import time
-import warnings
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
 import sklearn
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils import Bunch
 from sklearn.utils.metadata_routing import process_routing
 
-from .domains import stack_rows
+from .domains import stack_rows, warn_columns_matched_by_position
 
 __all__ = ["DomainPipeline", "make_da_pipeline"]
 
@@ -118,7 +117,7 @@ class DomainPipeline(Pipeline):
         step_params = self._step_params(params, "fit")
         X_source, X_target = self._fit_transformers(X, X_target, step_params)
         name, final = self.steps[-1]
-        if final is not None and final != "passthrough":
+        if not _is_passthrough(final):
             with self._timed(len(self.steps) - 1):
                 final.fit(X_source, y, X_target=X_target, **step_params[name].fit)
         return self
@@ -161,7 +160,7 @@ class DomainPipeline(Pipeline):
                 "transform_input is not supported together with X_target: the "
                 "target rows already go through every transformer.")
         for name, step in self.steps[:-1]:
-            if step is None or (isinstance(step, str) and step == "passthrough"):
+            if _is_passthrough(step):
                 continue
             if not (hasattr(step, "fit") and hasattr(step, "transform")):
                 raise TypeError(
@@ -174,7 +173,7 @@ class DomainPipeline(Pipeline):
         n_source = _n_rows(X)
         rows = _stack_domains(X, X_target)
         for index, (name, step) in enumerate(self.steps[:-1]):
-            if step is None or (isinstance(step, str) and step == "passthrough"):
+            if _is_passthrough(step):
                 continue
             routed = step_params[name]
             for method_params in routed.values():
@@ -224,6 +223,11 @@ class DomainPipeline(Pipeline):
                   f"{name}, total={time.perf_counter() - start:5.1f}s", flush=True)
 
 
+def _is_passthrough(step):
+    """Whether a step is left out, as Pipeline reads ``None`` and ``"passthrough"``."""
+    return step is None or (isinstance(step, str) and step == "passthrough")
+
+
 def _n_rows(value, default=0):
     """Rows of an array-like (``default`` for anything without them)."""
     shape = getattr(value, "shape", None)
@@ -252,10 +256,7 @@ def _stack_domains(X, X_target):
     """
     if hasattr(X, "iloc") != hasattr(X_target, "iloc"):
         has, lacks = ("X", "X_target") if hasattr(X, "iloc") else ("X_target", "X")
-        warnings.warn(
-            f"{has} has feature names but {lacks} does not, so their columns are "
-            "matched by position. Give both the same column names (DataFrames), "
-            "or neither.", UserWarning, stacklevel=4)
+        warn_columns_matched_by_position(has, lacks, stacklevel=4)
         if hasattr(X, "iloc") and not sp.issparse(X_target):
             X_target = X.__class__(np.asarray(X_target), columns=X.columns)
         elif hasattr(X_target, "iloc"):
@@ -296,8 +297,6 @@ def make_da_pipeline(*steps, memory=None, transform_input=None, verbose=False):
     >>> [name for name, _ in pipe.steps]
     ['standardscaler', 'dannclassifier']
     """
-    from sklearn.pipeline import make_pipeline
-
     plain = make_pipeline(*steps)
     return DomainPipeline(plain.steps, memory=memory, transform_input=transform_input,
                           verbose=verbose)
