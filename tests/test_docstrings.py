@@ -12,6 +12,7 @@ from numpydoc.docscrape import ClassDoc
 from sklearn.utils._testing import assert_docstring_consistency
 
 import sk_dann.classifier
+import sk_dann.model_selection._refit
 import sk_dann.pipeline
 import sk_dann.regressor
 from sk_dann import DANNClassifier, DANNRegressor
@@ -44,7 +45,8 @@ def test_the_consistency_check_catches_a_drifted_entry():
                                      exclude_params=["class_weight"])
 
 
-@pytest.mark.parametrize("module", [sk_dann.classifier, sk_dann.regressor, sk_dann.pipeline],
+@pytest.mark.parametrize("module", [sk_dann.classifier, sk_dann.regressor, sk_dann.pipeline,
+                                    sk_dann.model_selection._refit],
                          ids=lambda m: m.__name__)
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

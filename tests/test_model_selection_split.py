@@ -76,3 +76,41 @@ def test_packed_string_labels_cross_validate_with_the_domain_splitter():
                                             domain_hidden_layer_sizes=(8,), random_state=0),
                              X, y, cv=DomainStratifiedKFold(3, random_state=0))
     assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_default_folds_are_shuffled_and_the_same_on_every_call():
+    # Searches call split() more than once (successive halving checks that the
+    # folds agree); two searches on the same data should see the same folds.
+    X, y = _packed()
+    splitter = DomainStratifiedKFold(3)
+    first = [test for _, test in splitter.split(X, y)]
+    second = [test for _, test in splitter.split(X, y)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    # Still shuffled: the rows of this sorted set are not cut into contiguous blocks.
+    assert any(np.any(np.diff(test) > 1) for test in first)
+    fresh = [[t for _, t in DomainStratifiedKFold(3, random_state=None).split(X, y)]
+             for _ in range(2)]
+    assert not all(np.array_equal(a, b) for a, b in zip(*fresh))
+
+
+def test_successive_halving_runs_with_the_default_splitter():
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+    from sk_dann import DANNClassifier, pack_domains
+    from sk_dann.datasets import make_domain_moons
+    from sk_dann.model_selection import PredictionEntropyScorer
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=120, random_state=0)
+    X, y = pack_domains(Xs, ys, Xt)
+    dann = DANNClassifier(max_epochs=4, hidden_layer_sizes=8, domain_hidden_layer_sizes=(8,),
+                          random_state=0)
+    grid = {"lambda_max": [0.0, 0.1, 0.3, 1.0]}
+    # Rows as the resource, and epochs as the resource.
+    for resource in [{}, {"resource": "max_epochs", "min_resources": 1, "max_resources": 4}]:
+        search = HalvingGridSearchCV(dann, grid, scoring=PredictionEntropyScorer(), factor=2,
+                                     cv=DomainStratifiedKFold(3), **resource).fit(X, y)
+        assert search.n_iterations_ >= 2
+        assert search.best_params_["lambda_max"] in grid["lambda_max"]
+    # Fresh folds on each call are what scikit-learn refuses.
+    with pytest.raises(ValueError, match="consistent folds"):
+        HalvingGridSearchCV(dann, grid, factor=2,
+                            cv=DomainStratifiedKFold(3, random_state=None)).fit(X, y)

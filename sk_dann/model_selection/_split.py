@@ -24,7 +24,12 @@ class DomainStratifiedKFold(BaseCrossValidator):
     shuffle : bool, default=True
         Shuffle each stratum before splitting (Office-Caltech files, for
         one, are sorted by class).
-    random_state : int, RandomState instance or None, default=None
+    random_state : int, RandomState instance or None, default=0
+        Seeds the shuffle. An int (the default) gives the same folds on every
+        call to ``split`` for the same data: successive-halving searches
+        require that, and two searches on the same data then compare their
+        candidates on the same folds. ``None`` or a ``RandomState`` instance
+        draws new folds on each call, as in scikit-learn's splitters.
 
     Notes
     -----
@@ -40,7 +45,7 @@ class DomainStratifiedKFold(BaseCrossValidator):
     # as scikit-learn's group splitters do.
     __metadata_request__split = {"groups": True}
 
-    def __init__(self, n_splits=5, *, shuffle=True, random_state=None):
+    def __init__(self, n_splits=5, *, shuffle=True, random_state=0):
         self.n_splits = n_splits
         self.shuffle = shuffle
         self.random_state = random_state

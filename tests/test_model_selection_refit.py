@@ -1,0 +1,168 @@
+"""KeepDefaultUnlessBetter: the refit rule that keeps the default unless a candidate clearly wins."""
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+
+from sk_dann import DANNClassifier, pack_domains
+from sk_dann.datasets import make_domain_moons
+from sk_dann.model_selection import (
+    DomainStratifiedKFold,
+    KeepDefaultUnlessBetter,
+    PredictionEntropyScorer,
+    unsupervised_scorers,
+)
+
+LAMBDAS = [0.1, 0.3, 1.0]
+
+
+def _results(fold_scores, lambdas=LAMBDAS, name="score", key="dannclassifier__lambda_max"):
+    """A search's cv_results_ as scikit-learn lays them out, from a candidates x folds table."""
+    scores = np.asarray(fold_scores, dtype=float)
+    results = {"params": [{key: value} for value in lambdas],
+               f"mean_test_{name}": scores.mean(axis=1)}
+    results.update({f"split{k}_test_{name}": scores[:, k] for k in range(scores.shape[1])})
+    return results
+
+
+def test_keeps_the_default_when_a_better_mean_is_inside_the_fold_noise():
+    # lambda 1.0 has the best mean (+0.02) but gains 0.10 on one fold and
+    # loses on the others: the gain is smaller than its standard error.
+    results = _results([[0.50, 0.60, 0.70],
+                        [0.60, 0.60, 0.60],
+                        [0.70, 0.58, 0.58]])
+    assert np.argmax(results["mean_test_score"]) == 2
+    assert KeepDefaultUnlessBetter()(results) == 1
+
+
+def test_picks_a_candidate_that_beats_the_default_on_every_fold():
+    results = _results([[0.50, 0.60, 0.70],
+                        [0.60, 0.60, 0.60],
+                        [0.63, 0.64, 0.62]])
+    rule = KeepDefaultUnlessBetter()
+    assert rule(results) == 2
+    comparison = rule.compare_to_default(results)
+    assert comparison["default_index"] == 1
+    np.testing.assert_allclose(comparison["mean_difference"], [0.0, 0.0, 0.03], atol=1e-12)
+    np.testing.assert_allclose(comparison["standard_error"][2], 0.01 / np.sqrt(3))
+    assert comparison["beats_default"].tolist() == [False, False, True]
+
+
+def test_of_several_clear_winners_the_best_mean_is_picked():
+    results = _results([[0.62, 0.62, 0.62],
+                        [0.60, 0.60, 0.60],
+                        [0.65, 0.66, 0.64]])
+    assert KeepDefaultUnlessBetter()(results) == 2
+
+
+def test_n_standard_errors_sets_the_bar():
+    results = _results([[0.50, 0.60, 0.70],
+                        [0.60, 0.60, 0.60],
+                        [0.70, 0.58, 0.58]])
+    # With no bar, any higher mean wins: the best mean score.
+    assert KeepDefaultUnlessBetter(n_standard_errors=0)(results) == 2
+    clear = _results([[0.5] * 3, [0.60, 0.60, 0.60], [0.63, 0.64, 0.62]])
+    assert KeepDefaultUnlessBetter(n_standard_errors=6)(clear) == 1
+    with pytest.raises(ValueError, match="n_standard_errors must be a number >= 0"):
+        KeepDefaultUnlessBetter(n_standard_errors=-1)(clear)
+
+
+def test_a_grid_without_the_default_is_refused_with_the_values_it_needs():
+    results = _results([[0.5] * 3, [0.6] * 3], lambdas=[0.1, 1.0])
+    with pytest.raises(ValueError, match=r"No candidate .* default parameters "
+                                         r"\{'dannclassifier__lambda_max': 0.3\}"):
+        KeepDefaultUnlessBetter()(results)
+
+
+def test_the_package_default_is_found_by_the_parameters_own_name():
+    scores = [[0.5] * 3, [0.6] * 3, [0.55] * 3]
+    for key in ["lambda_max", "model__lambda_max", "pipe__dannclassifier__lambda_max"]:
+        assert KeepDefaultUnlessBetter()(_results(scores, key=key)) == 1
+    # And with more than one searched parameter (the default has max_epochs=100).
+    results = _results(scores)
+    results["params"] = [{"dannclassifier__lambda_max": 0.3, "dannclassifier__max_epochs": 30},
+                         {"dannclassifier__lambda_max": 0.3, "dannclassifier__max_epochs": 100},
+                         {"dannclassifier__lambda_max": 1.0, "dannclassifier__max_epochs": 100}]
+    assert KeepDefaultUnlessBetter()(results) == 1
+
+
+def test_an_explicit_default_for_parameters_that_are_not_dann_parameters():
+    results = _results([[0.5] * 3, [0.6] * 3, [0.55] * 3], lambdas=[True, False, None],
+                       key="standardscaler__with_mean")
+    with pytest.raises(ValueError, match="not DANN parameters.*default="):
+        KeepDefaultUnlessBetter()(results)
+    rule = KeepDefaultUnlessBetter(default={"standardscaler__with_mean": None})
+    assert rule.compare_to_default(results)["default_index"] == 2
+    assert rule(results) == 1  # beats the default by 0.05 on every fold
+    with pytest.raises(ValueError, match="no value for the searched parameter"):
+        KeepDefaultUnlessBetter(default={"dannclassifier__lr": 0.01})(results)
+    with pytest.raises(TypeError, match="default must be a dict"):
+        KeepDefaultUnlessBetter(default=0.3)(results)
+
+
+def test_multi_metric_results_need_the_deciding_scorer_by_name():
+    results = _results([[0.5] * 3, [0.6, 0.6, 0.6], [0.7, 0.71, 0.69]], name="snd")
+    results.update({k.replace("snd", "dev"): v for k, v in _results(
+        [[0.9] * 3, [0.6] * 3, [0.5] * 3], name="dev").items() if k != "params"})
+    with pytest.raises(ValueError, match=r"several scorers \(dev, snd\).*scorer="):
+        KeepDefaultUnlessBetter()(results)
+    with pytest.raises(ValueError, match="no per-fold scores of scorer 'entropy'"):
+        KeepDefaultUnlessBetter(scorer="entropy")(results)
+    assert KeepDefaultUnlessBetter(scorer="snd")(results) == 2
+    assert KeepDefaultUnlessBetter(scorer="dev")(results) == 0
+
+
+def test_failed_fits_never_win_and_a_failed_default_is_an_error():
+    nan = float("nan")
+    results = _results([[0.9, 0.9, nan], [0.6] * 3, [0.5] * 3])
+    assert KeepDefaultUnlessBetter()(results) == 1
+    results = _results([[0.9] * 3, [0.6, nan, 0.6], [0.5] * 3])
+    with pytest.raises(ValueError, match="default candidate .* has no score in some fold"):
+        KeepDefaultUnlessBetter()(results)
+
+
+def test_successive_halving_results_are_refused():
+    results = _results([[0.5] * 3, [0.6] * 3, [0.55] * 3])
+    results["iter"] = np.array([0, 0, 1])
+    with pytest.raises(ValueError, match="successive-halving.*GridSearchCV"):
+        KeepDefaultUnlessBetter()(results)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    Xs, ys, Xt, _ = make_domain_moons(n_samples=120, random_state=0)
+    return pack_domains(Xs, ys, Xt)
+
+
+def _small_dann(**params):
+    return DANNClassifier(max_epochs=4, hidden_layer_sizes=8, domain_hidden_layer_sizes=(8,),
+                          random_state=0, **params)
+
+
+def test_inside_a_grid_search_with_the_domain_splitter(moons):
+    X, y = moons
+    rule = KeepDefaultUnlessBetter()
+    search = GridSearchCV(_small_dann(), {"lambda_max": [0.0, 0.3, 10.0]},
+                          scoring=PredictionEntropyScorer(), cv=DomainStratifiedKFold(3),
+                          refit=rule).fit(X, y)
+    assert search.best_index_ == rule(search.cv_results_)
+    assert search.best_estimator_.lambda_max == search.best_params_["lambda_max"]
+    # The search object, rule included, survives pickling.
+    restored = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(restored.predict(X), search.predict(X))
+    assert repr(restored.refit) == repr(rule)
+
+
+def test_multi_metric_and_randomized_searches(moons):
+    X, y = moons
+    rule = KeepDefaultUnlessBetter(scorer="neg_prediction_entropy")
+    grid = GridSearchCV(_small_dann(), {"lambda_max": [0.0, 0.3, 10.0]},
+                        scoring=unsupervised_scorers(), cv=DomainStratifiedKFold(3),
+                        refit=rule).fit(X, y)
+    assert grid.best_index_ == rule(grid.cv_results_)
+    # The same candidates drawn by a randomized search: the same choice.
+    randomized = RandomizedSearchCV(_small_dann(), {"lambda_max": [0.0, 0.3, 10.0]}, n_iter=3,
+                                    scoring=unsupervised_scorers(), random_state=0,
+                                    cv=DomainStratifiedKFold(3), refit=rule).fit(X, y)
+    assert randomized.best_params_ == grid.best_params_
