@@ -7,17 +7,18 @@ the target labels (the oracle table, a reference only). Each pair's row holds
 every candidate's per-fold score per scorer, so any selection rule can be
 evaluated afterwards without refitting. Rows are appended to
 ``<out>/model_selection_<suite>.jsonl`` as each pair finishes; a restarted run
-skips the pairs already there (same seed and grid).
+skips the pairs already there (same seed, grid and fold count).
 
 The report compares, per suite: each scorer alone (best mean score), the
 package default, the one-standard-error rule
 (:class:`sk_dann.model_selection.KeepDefaultUnlessBetter`) with each scorer,
 and the oracle: mean target accuracy, mean regret to the oracle, and the pairs
 that fall below source-only. It is written to
-``<out>/model_selection_<suite>.md``.
+``<out>/model_selection_<suite>.md``, and over the suites to
+``<out>/model_selection_summary.md``.
 
-    python benchmarks/model_selection.py --data-dir ../shared/data
-    python benchmarks/model_selection.py --report-only   # tables from the rows
+    python benchmarks/model_selection.py --data-dir ../shared/data --seeds 0 1
+    python benchmarks/model_selection.py --report-only --seeds 0 1   # tables from the rows
 
 Target labels are used only to score the refitted models.
 """
@@ -78,10 +79,20 @@ def run_pair(src, tgt, steps, seed):
     }
 
 
-def read_rows(path):
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def read_rows(path, seeds):
+    """The stored rows of this grid and fold count for ``seeds``, one per pair
+    and seed (the first); a line cut short by a killed run is skipped."""
+    rows = {}
+    for line in path.read_text().splitlines() if path.exists() else []:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            print(f"{path}: skipped an incomplete line", flush=True)
+            continue
+        n_folds = len(next(iter(row["fold_scores"].values()))[0])
+        if row["seed"] in seeds and row["grid"] == GRID and n_folds == N_SPLITS:
+            rows.setdefault((row["pair"], row["seed"]), row)
+    return list(rows.values())
 
 
 def cv_results_of(row, scorer):
@@ -101,10 +112,11 @@ def rules(scorers):
         return lambda row: row["params"].index(params)
 
     def best_mean(scorer):
-        return lambda row: int(np.argmax(np.mean(row["fold_scores"][scorer], axis=1)))
+        # As scikit-learn ranks: a failed candidate (NaN) is never the best.
+        return lambda row: int(np.nanargmax(np.mean(row["fold_scores"][scorer], axis=1)))
 
-    def keep_default(scorer):
-        rule = KeepDefaultUnlessBetter(default=DEFAULT)
+    def keep_default(scorer, n_standard_errors=1.0):
+        rule = KeepDefaultUnlessBetter(default=DEFAULT, n_standard_errors=n_standard_errors)
         return lambda row: rule(cv_results_of(row, scorer))
 
     table = {"source-only": index_of(SOURCE_ONLY), "default": index_of(DEFAULT)}
@@ -112,42 +124,109 @@ def rules(scorers):
     table.update({f"default unless {scorer} says better (1 SE)": keep_default(scorer)
                   for scorer in scorers})
     table["oracle (target labels)"] = lambda row: int(np.argmax(row["target_accuracy"]))
-    return table
+    return table, keep_default
+
+
+BARS = (0.0, 0.5, 1.0, 2.0, 3.0)
+
+
+def picked_accuracy(rows):
+    """Per rule, the target accuracy of the candidate it picks in each row."""
+    table, _ = rules(list(rows[0]["fold_scores"]))
+    return {name: np.array([row["target_accuracy"][rule(row)] for row in rows])
+            for name, rule in table.items()}
+
+
+def summary(chosen):
+    """Per rule: mean target accuracy, mean regret to the oracle, runs below
+    source-only, runs below the default."""
+    oracle = chosen["oracle (target labels)"]
+    return {name: (accuracy.mean(), (oracle - accuracy).mean(),
+                   int(np.sum(accuracy < chosen["source-only"])),
+                   int(np.sum(accuracy < chosen["default"])))
+            for name, accuracy in chosen.items()}
 
 
 def report(suite, rows):
-    """Per-pair target accuracy of each rule, then each rule's summary."""
+    """Each rule's summary, the bar's effect, then the per-pair target accuracy."""
     scorers = list(rows[0]["fold_scores"])
-    chosen = {name: [row["target_accuracy"][rule(row)] for row in rows]
-              for name, rule in rules(scorers).items()}
-    source_only = np.asarray(chosen["source-only"])
-    oracle = np.asarray(chosen["oracle (target labels)"])
-    lines = [f"**{suite}**, {len(rows)} pairs, seed {rows[0]['seed']}: target accuracy "
-             f"of the candidate each rule picks", "",
-             "| rule | mean target accuracy | mean regret to oracle | pairs below source-only |",
-             "|---|---|---|---|"]
-    for name, accuracy in chosen.items():
-        accuracy = np.asarray(accuracy)
-        lines.append(f"| {name} | {accuracy.mean():.3f} | {(oracle - accuracy).mean():.3f} "
-                     f"| {int(np.sum(accuracy < source_only))} |")
+    _, keep_default = rules(scorers)
+    chosen = picked_accuracy(rows)
+    seeds = sorted({row["seed"] for row in rows})
+    lines = [f"**{suite}**, {len(rows)} runs (pairs x seeds {', '.join(map(str, seeds))}): "
+             f"target accuracy of the candidate each rule picks", "",
+             "| rule | mean target accuracy | mean regret to oracle | runs below source-only "
+             "| runs below default |", "|---|---|---|---|---|"]
+    for name, (accuracy, regret, below_source, below_default) in summary(chosen).items():
+        lines.append(f"| {name} | {accuracy:.3f} | {regret:.3f} | {below_source} "
+                     f"| {below_default} |")
+    lines += ["", "The bar (`n_standard_errors`), mean target accuracy (0 is the scorer "
+              "alone unless the default has the best mean):", "",
+              "| scorer | " + " | ".join(f"{bar:g} SE" for bar in BARS) + " |",
+              "|---" * (len(BARS) + 1) + "|"]
+    for scorer in scorers:
+        lines.append(f"| {scorer} | " + " | ".join(
+            f"{np.mean([row['target_accuracy'][keep_default(scorer, bar)(row)] for row in rows]):.3f}"
+            for bar in BARS) + " |")
     short = {name: name.replace("default unless ", "").replace(" says better (1 SE)", " +rule")
              for name in chosen}
     lines += ["", "Per pair:", "",
-              "| pair | " + " | ".join(short.values()) + " | s |",
-              "|---" * (len(chosen) + 2) + "|"]
+              "| pair | seed | " + " | ".join(short.values()) + " | s |",
+              "|---" * (len(chosen) + 3) + "|"]
     for k, row in enumerate(rows):
-        lines.append(f"| {row['pair']} | " + " | ".join(
+        lines.append(f"| {row['pair']} | {row['seed']} | " + " | ".join(
             f"{chosen[name][k]:.3f}" for name in chosen) + f" | {row['seconds']:.0f} |")
     table = "\n".join(lines)
     print(table, flush=True)
     return table
 
 
+def combined_report(rows_by_suite):
+    """One table over the suites: per suite and over all runs, each rule's mean
+    target accuracy, regret and runs below source-only."""
+    chosen = {suite: picked_accuracy(rows) for suite, rows in rows_by_suite.items()}
+    everything = {name: np.concatenate([c[name] for c in chosen.values()])
+                  for name in next(iter(chosen.values()))}
+    columns = {f"{suite} ({len(rows)} runs)": summary(chosen[suite])
+               for suite, rows in rows_by_suite.items()}
+    columns[f"all ({len(everything['default'])} runs)"] = summary(everything)
+    lines = ["Mean target accuracy / mean regret to the oracle / runs below source-only "
+             "(a run: one pair, one seed)", "",
+             "| rule | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for name in everything:
+        lines.append(f"| {name} | " + " | ".join(
+            f"{c[name][0]:.3f} / {c[name][1]:.3f} / {c[name][2]}" for c in columns.values())
+            + " |")
+    table = "\n".join(lines)
+    print(table, flush=True)
+    return table
+
+
+def run_suite(suite, seed, path, data_dir):
+    """Append the rows of the pairs not yet stored in ``path`` for ``seed``."""
+    stored = {r["pair"] for r in read_rows(path, [seed])}
+    features, domains, steps = SUITES[suite]
+    data = {d: load_office_caltech(d, features=features, data_home=data_dir) for d in domains}
+    for s, t in itertools.permutations(domains, 2):
+        pair = f"{s[0].upper()}->{t[0].upper()}"
+        if pair in stored:
+            print(f"{suite} seed {seed} {pair}: stored, skipped", flush=True)
+            continue
+        start = time.perf_counter()
+        row = run_pair(data[s], data[t], steps, seed)
+        row = {"suite": suite, "pair": pair, "seed": seed, "grid": GRID,
+               "seconds": time.perf_counter() - start, **row}
+        with path.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"{suite} seed {seed} {pair}: {row['seconds']:.0f} s", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=os.environ.get("SK_DANN_DATA", "../shared/data"))
     parser.add_argument("--suites", nargs="+", default=list(SUITES), choices=list(SUITES))
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0],
+                        help="seeds of the fits and folds; the report pools them")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"),
                         help="results folder (default: benchmarks/results beside this script)")
     parser.add_argument("--report-only", action="store_true",
@@ -156,29 +235,19 @@ def main(argv=None):
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    rows_by_suite = {}
     for suite in args.suites:
         path = out / f"model_selection_{suite}.jsonl"
-        same_run = [r for r in read_rows(path) if r["seed"] == args.seed and r["grid"] == GRID]
         if not args.report_only:
-            features, domains, steps = SUITES[suite]
-            data = {d: load_office_caltech(d, features=features, data_home=args.data_dir)
-                    for d in domains}
-            done = {r["pair"] for r in same_run}
-            for s, t in itertools.permutations(domains, 2):
-                pair = f"{s[0].upper()}->{t[0].upper()}"
-                if pair in done:
-                    print(f"{suite} {pair}: stored, skipped", flush=True)
-                    continue
-                start = time.perf_counter()
-                row = run_pair(data[s], data[t], steps, args.seed)
-                row = {"suite": suite, "pair": pair, "seed": args.seed, "grid": GRID,
-                       "seconds": time.perf_counter() - start, **row}
-                with path.open("a") as f:
-                    f.write(json.dumps(row) + "\n")
-                same_run.append(row)
-                print(f"{suite} {pair}: {row['seconds']:.0f} s", flush=True)
-        if same_run:
-            (out / f"model_selection_{suite}.md").write_text(report(suite, same_run) + "\n")
+            for seed in args.seeds:
+                run_suite(suite, seed, path, args.data_dir)
+        rows = read_rows(path, args.seeds)
+        if rows:
+            rows_by_suite[suite] = rows
+            (out / f"model_selection_{suite}.md").write_text(report(suite, rows) + "\n")
+    if len(rows_by_suite) > 1:
+        (out / "model_selection_summary.md").write_text(
+            combined_report(rows_by_suite) + "\n")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 Office-Caltech10 GoogLeNet features (shipped with sk_dann), amazon -> webcam.
 One grid search scores every candidate with unsupervised scorers (no target
 labels): soft neighborhood density, deep embedded validation and prediction
-entropy. Then, for this demonstration only, the target labels say what an
+entropy, and refits the candidate the recommended rule picks: the default
+unless entropy says another is better by more than one standard error of the
+per-fold difference (``KeepDefaultUnlessBetter``). Then, for this
+demonstration only, the target labels say what each scorer alone and an
 oracle would have picked. Reverse validation works the same way
 (``ReverseValidationScorer``) at the cost of one more fit per candidate.
 
@@ -19,6 +22,7 @@ from sk_dann.datasets import load_office_caltech
 from sk_dann.model_selection import (
     DeepEmbeddedValidationScorer,
     DomainStratifiedKFold,
+    KeepDefaultUnlessBetter,
     PredictionEntropyScorer,
     SoftNeighborhoodDensityScorer,
 )
@@ -32,8 +36,8 @@ scorers = {"snd": SoftNeighborhoodDensityScorer(),
            "entropy": PredictionEntropyScorer()}
 
 pipe = make_pipeline(StandardScaler(), DANNClassifier(max_epochs=30, random_state=0))
-search = GridSearchCV(pipe, grid, scoring=scorers, refit="snd",
-                      cv=DomainStratifiedKFold(3, random_state=0))
+rule = KeepDefaultUnlessBetter(scorer="entropy")  # default: lambda_max=0.3, lr=0.01
+search = GridSearchCV(pipe, grid, scoring=scorers, refit=rule, cv=DomainStratifiedKFold(3))
 search.fit(X, y)  # no target labels anywhere in here
 
 # The oracle: each candidate refitted on all rows and scored on target labels.
@@ -51,6 +55,8 @@ for name in scorers:
     chosen = int(np.argmax(results[f"mean_test_{name}"]))
     print(f"chosen by {name:<8}: {results['params'][chosen]}  "
           f"target accuracy {oracle[chosen]:.3f}")
+print(f"chosen by the rule : {search.best_params_}  "
+      f"target accuracy {oracle[search.best_index_]:.3f}")
 best = int(np.argmax(oracle))
 print(f"oracle (uses target labels): {results['params'][best]}  "
       f"target accuracy {oracle[best]:.3f}")

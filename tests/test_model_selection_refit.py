@@ -95,10 +95,41 @@ def test_an_explicit_default_for_parameters_that_are_not_dann_parameters():
     rule = KeepDefaultUnlessBetter(default={"standardscaler__with_mean": None})
     assert rule.compare_to_default(results)["default_index"] == 2
     assert rule(results) == 1  # beats the default by 0.05 on every fold
-    with pytest.raises(ValueError, match="no value for the searched parameter"):
+    with pytest.raises(ValueError, match=r"default gives no value for \['standardscaler"):
         KeepDefaultUnlessBetter(default={"dannclassifier__lr": 0.01})(results)
     with pytest.raises(TypeError, match="default must be a dict"):
         KeepDefaultUnlessBetter(default=0.3)(results)
+
+
+def test_a_grid_given_as_a_list_of_dicts():
+    scores = [[0.5] * 3, [0.6] * 3, [0.55] * 3, [0.58] * 3]
+    results = _results(scores, lambdas=[0.3, 1.0, 0.3, 0.3])
+    results["params"][2]["dannclassifier__lr"] = 0.001
+    results["params"][3]["dannclassifier__lr"] = 0.01
+    # Candidates 0 and 3 both carry only default values; 3 sets more of them.
+    rule = KeepDefaultUnlessBetter()
+    assert rule.compare_to_default(results)["default_index"] == 3
+    explicit = KeepDefaultUnlessBetter(default={"dannclassifier__lambda_max": 0.3})
+    assert explicit.compare_to_default(results)["default_index"] == 0
+    # Keys the search does not vary are ignored.
+    extra = KeepDefaultUnlessBetter(default={"dannclassifier__lambda_max": 0.3,
+                                             "dannclassifier__lr": 0.001, "tol": 1e-4})
+    assert extra.compare_to_default(results)["default_index"] == 2
+
+
+def test_default_values_match_grid_values_up_to_rounding_but_not_across_types():
+    lambdas = np.linspace(0.1, 0.5, 5)  # holds 0.30000000000000004
+    assert lambdas[2] != 0.3
+    results = _results([[0.5] * 3] * 5, lambdas=list(lambdas))
+    assert KeepDefaultUnlessBetter().compare_to_default(results)["default_index"] == 2
+    flags = _results([[0.5] * 3] * 2, lambdas=[1, True], key="standardscaler__with_std")
+    rule = KeepDefaultUnlessBetter(default={"standardscaler__with_std": True})
+    assert rule.compare_to_default(flags)["default_index"] == 1
+
+
+def test_one_fold_is_not_enough():
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        KeepDefaultUnlessBetter()(_results([[0.5], [0.6], [0.7]]))
 
 
 def test_multi_metric_results_need_the_deciding_scorer_by_name():
@@ -111,14 +142,22 @@ def test_multi_metric_results_need_the_deciding_scorer_by_name():
         KeepDefaultUnlessBetter(scorer="entropy")(results)
     assert KeepDefaultUnlessBetter(scorer="snd")(results) == 2
     assert KeepDefaultUnlessBetter(scorer="dev")(results) == 0
+    # A scorer whose name starts with another's is told apart.
+    results.update({k.replace("snd", "snd2"): v for k, v in _results(
+        [[0.9] * 3, [0.6] * 3, [0.5] * 3], name="snd").items() if k != "params"})
+    assert KeepDefaultUnlessBetter(scorer="snd")(results) == 2
+    assert KeepDefaultUnlessBetter(scorer="snd2")(results) == 0
+    with pytest.raises(ValueError, match="one scorer.*pass scorer=None"):
+        KeepDefaultUnlessBetter(scorer="accuracy")(_results([[0.5] * 3] * 3))
 
 
-def test_failed_fits_never_win_and_a_failed_default_is_an_error():
-    nan = float("nan")
-    results = _results([[0.9, 0.9, nan], [0.6] * 3, [0.5] * 3])
+@pytest.mark.parametrize("failed", [float("nan"), -np.inf], ids=["nan", "-inf"])
+def test_failed_fits_never_win_and_a_failed_default_is_an_error(failed):
+    # error_score=np.nan (scikit-learn's default) or error_score=-np.inf
+    results = _results([[0.9, 0.9, failed], [0.6] * 3, [0.5] * 3])
     assert KeepDefaultUnlessBetter()(results) == 1
-    results = _results([[0.9] * 3, [0.6, nan, 0.6], [0.5] * 3])
-    with pytest.raises(ValueError, match="default candidate .* has no score in some fold"):
+    results = _results([[0.9] * 3, [0.6, failed, 0.6], [0.5] * 3])
+    with pytest.raises(ValueError, match="default candidate .* no finite score in some fold"):
         KeepDefaultUnlessBetter()(results)
 
 
@@ -142,12 +181,21 @@ def _small_dann(**params):
 
 def test_inside_a_grid_search_with_the_domain_splitter(moons):
     X, y = moons
-    rule = KeepDefaultUnlessBetter()
-    search = GridSearchCV(_small_dann(), {"lambda_max": [0.0, 0.3, 10.0]},
-                          scoring=PredictionEntropyScorer(), cv=DomainStratifiedKFold(3),
-                          refit=rule).fit(X, y)
-    assert search.best_index_ == rule(search.cv_results_)
+
+    def search_with(rule):
+        return GridSearchCV(_small_dann(), {"lambda_max": [0.0, 0.3, 10.0]},
+                            scoring=PredictionEntropyScorer(), cv=DomainStratifiedKFold(3),
+                            refit=rule).fit(X, y)
+
+    # An unreachable bar keeps the default; no bar is the best mean score.
+    assert search_with(KeepDefaultUnlessBetter(n_standard_errors=np.inf)).best_params_ == {
+        "lambda_max": 0.3}
+    search = search_with(KeepDefaultUnlessBetter(n_standard_errors=0))
+    best_mean = int(np.argmax(search.cv_results_["mean_test_score"]))
+    assert search.best_params_ == search.cv_results_["params"][best_mean]
     assert search.best_estimator_.lambda_max == search.best_params_["lambda_max"]
+    rule = KeepDefaultUnlessBetter()
+    search = search_with(rule)
     # The search object, rule included, survives pickling.
     restored = pickle.loads(pickle.dumps(search))
     np.testing.assert_array_equal(restored.predict(X), search.predict(X))

@@ -1,4 +1,6 @@
 """A ``refit=`` rule for searches: keep the default unless a candidate clearly beats it."""
+import math
+import numbers
 import re
 
 import numpy as np
@@ -26,12 +28,15 @@ class KeepDefaultUnlessBetter:
     default : dict or None, default=None
         The default candidate's parameter values, keyed as in the search's
         ``param_grid`` (for example ``{"dannclassifier__lambda_max": 0.3}``).
-        The default candidate is the one whose every searched parameter has
-        the value given here; keys the search does not vary are ignored.
+        The default candidate is the one whose every parameter has the value
+        given here; keys the search does not vary are ignored.
         ``None`` uses the package defaults (``DANNClassifier()``'s, the same as
         ``DANNRegressor()``'s), each found by the searched parameter's own name
-        after the last ``__``; a searched parameter that is not a DANN
-        parameter then needs an explicit ``default``.
+        after the last ``__``, whatever step it belongs to; a search that
+        varies a parameter of another estimator needs an explicit
+        ``default``. Floats match up to rounding. With a grid given as a list
+        of dicts, the default candidate is the one that sets the most
+        parameters, each to its default value.
     scorer : str or None, default=None
         The scorer whose per-fold scores decide, by its name in a multi-metric
         ``scoring={name: scorer}``. ``None`` for a search with one scorer.
@@ -47,16 +52,21 @@ class KeepDefaultUnlessBetter:
 
     Notes
     -----
+    scikit-learn calls the rule once every candidate is scored, and keeps no
+    results when it raises: make sure the grid holds the default candidate
+    before a long search.
+
     The folds of one search share training rows, so their differences are not
     independent and the standard error understates the noise: the rule is a
     guard against picking noise, not a significance test.
 
     Successive-halving searches (``HalvingGridSearchCV``,
-    ``HalvingRandomSearchCV``) do not call a ``refit=`` callable: scikit-learn
-    refits the best candidate of their last round whatever ``refit`` is. Their
-    rounds score candidates on different amounts of data (or epochs), so the
-    rule refuses their ``cv_results_``; use it with ``GridSearchCV`` or
-    ``RandomizedSearchCV``.
+    ``HalvingRandomSearchCV``) never call a ``refit=`` callable:
+    ``HalvingGridSearchCV(..., refit=KeepDefaultUnlessBetter())`` runs without
+    a word and refits the best mean score of its last round. Their rounds
+    score candidates on different amounts of data (or epochs), so the rule,
+    called by hand on their ``cv_results_``, refuses them. Use it with
+    ``GridSearchCV`` or ``RandomizedSearchCV``.
 
     Examples
     --------
@@ -134,17 +144,18 @@ class KeepDefaultUnlessBetter:
         params = list(cv_results["params"])
         scores = self._fold_scores(cv_results)
         position = self._default_position(params)
-        if np.isnan(scores[position]).any():
+        if not np.isfinite(scores[position]).all():
             raise ValueError(
-                f"The default candidate {params[position]} has no score in some fold "
-                "(its fit or its scoring failed; see the search's warnings), so "
-                "there is nothing to compare the other candidates with.")
-        difference = scores - scores[position]
-        mean_difference = difference.mean(axis=1)
-        standard_error = difference.std(axis=1, ddof=1) / np.sqrt(scores.shape[1])
-        with np.errstate(invalid="ignore"):
+                f"The default candidate {params[position]} has no finite score in "
+                "some fold (its fit or its scoring failed, see the search's warnings "
+                "and error_score), so there is nothing to compare the other "
+                "candidates with.")
+        with np.errstate(invalid="ignore"):  # failed folds (inf - inf) give NaN
+            difference = scores - scores[position]
+            mean_difference = difference.mean(axis=1)
+            standard_error = difference.std(axis=1, ddof=1) / np.sqrt(scores.shape[1])
             beats = mean_difference > self.n_standard_errors * standard_error
-        beats &= ~np.isnan(difference).any(axis=1)  # a failed fold never wins
+        beats &= np.isfinite(scores).all(axis=1)  # a failed fold never wins
         return {"params": params, "mean_score": scores.mean(axis=1),
                 "mean_difference": mean_difference, "standard_error": standard_error,
                 "beats_default": beats, "default_index": position}
@@ -156,12 +167,18 @@ class KeepDefaultUnlessBetter:
         folds = sorted(int(m.group(1)) for key in cv_results
                        if (m := pattern.fullmatch(key)))
         if not folds:
-            names = sorted(key[len("mean_test_"):] for key in cv_results
-                           if key.startswith("mean_test_"))
+            names = sorted({m.group(1) for key in cv_results
+                            if (m := re.fullmatch(r"split\d+_test_(.+)", key))})
+            if not names:
+                raise ValueError("These cv_results_ hold no per-fold test scores "
+                                 "(split0_test_..., as a search's cv_results_ do).")
             if self.scorer is None:
                 raise ValueError(
                     f"This search records several scorers ({', '.join(names)}); pass "
                     f"KeepDefaultUnlessBetter(scorer=...) with the one that decides.")
+            if names == ["score"]:
+                raise ValueError(f"This search has one scorer, so there is no scorer "
+                                 f"named {self.scorer!r}: pass scorer=None.")
             raise ValueError(f"The search has no per-fold scores of scorer "
                              f"{self.scorer!r}; its scorers are: {', '.join(names)}.")
         if len(folds) < 2:
@@ -170,28 +187,34 @@ class KeepDefaultUnlessBetter:
                                 for k in folds])
 
     def _default_position(self, params):
-        """Where the default candidate is among ``params``."""
+        """Where the default candidate is among ``params``.
+
+        A candidate is the default when each parameter it sets has the default
+        value; of several (a grid given as a list of dicts), the one that sets
+        the most parameters.
+        """
         searched = sorted({key for candidate in params for key in candidate})
         default = self._default_values(searched)
-        for position, candidate in enumerate(params):
-            if all(_same_value(value, default[key]) for key, value in candidate.items()):
-                return position
-        wanted = {key: default[key] for key in searched}
+        matches = [position for position, candidate in enumerate(params)
+                   if all(key in default and _same_value(value, default[key])
+                          for key, value in candidate.items())]
+        if matches:
+            return max(matches, key=lambda position: len(params[position]))
+        wanted = {key: default[key] for key in searched if key in default}
+        unset = [key for key in searched if key not in default]
         raise ValueError(
-            f"No candidate of the search has the default parameters {wanted}, so "
-            f"KeepDefaultUnlessBetter has nothing to keep. Add these values to the "
-            f"grid, or pass "
-            f"KeepDefaultUnlessBetter(default={{...}}) with a candidate it has.")
+            f"No candidate of the search has the default parameters {wanted}"
+            + (f" (and default gives no value for {unset})" if unset else "")
+            + ", so KeepDefaultUnlessBetter has nothing to keep. Add the default to "
+            "the grid (a RandomizedSearchCV draws its candidates, so it holds the "
+            "default only by chance: search a grid with GridSearchCV), or pass "
+            "KeepDefaultUnlessBetter(default={...}) with a candidate it has.")
 
     def _default_values(self, searched):
         if self.default is not None:
             if not isinstance(self.default, dict):
                 raise TypeError(f"default must be a dict of parameter values, got "
                                 f"{type(self.default).__name__}.")
-            missing = [key for key in searched if key not in self.default]
-            if missing:
-                raise ValueError(f"default gives no value for the searched "
-                                 f"parameter(s) {missing}.")
             return self.default
         from ..classifier import DANNClassifier
 
@@ -207,6 +230,12 @@ class KeepDefaultUnlessBetter:
 
 
 def _same_value(a, b):
+    """Whether a candidate's value is the default's: floats up to rounding
+    (``np.linspace`` gives 0.30000000000000004), booleans only as booleans."""
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
+        return isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)) and a == b
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     try:
         return bool(a == b)
     except (TypeError, ValueError):  # arrays and other values without a plain ==
