@@ -55,6 +55,11 @@ for name in scorers:
     chosen = int(np.argmax(results[f"mean_test_{name}"]))
     print(f"chosen by {name:<8}: {results['params'][chosen]}  "
           f"target accuracy {oracle[chosen]:.3f}")
+comparison = rule.compare_to_default(results)
+top = int(np.argmax(results["mean_test_entropy"]))
+print(f"entropy's best gains {comparison['mean_difference'][top]:+.3f} over the default, "
+      f"standard error {comparison['standard_error'][top]:.3f}: "
+      f"{'a clear win' if comparison['beats_default'][top] else 'inside the fold noise'}")
 print(f"chosen by the rule : {search.best_params_}  "
       f"target accuracy {oracle[search.best_index_]:.3f}")
 best = int(np.argmax(oracle))
