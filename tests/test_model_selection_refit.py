@@ -97,6 +97,9 @@ def test_an_explicit_default_for_parameters_that_are_not_dann_parameters():
     assert rule(results) == 1  # beats the default by 0.05 on every fold
     with pytest.raises(ValueError, match=r"default gives no value for \['standardscaler"):
         KeepDefaultUnlessBetter(default={"dannclassifier__lr": 0.01})(results)
+    # The short name of a step's parameter is a likely slip: say so.
+    with pytest.raises(ValueError, match=r"keys \['with_mean'\] are not the search's parameter"):
+        KeepDefaultUnlessBetter(default={"with_mean": None})(results)
     with pytest.raises(TypeError, match="default must be a dict"):
         KeepDefaultUnlessBetter(default=0.3)(results)
 

@@ -202,9 +202,12 @@ class KeepDefaultUnlessBetter:
             return max(matches, key=lambda position: len(params[position]))
         wanted = {key: default[key] for key in searched if key in default}
         unset = [key for key in searched if key not in default]
+        spelling = [key for key in default if key not in searched]
         raise ValueError(
             f"No candidate of the search has the default parameters {wanted}"
-            + (f" (and default gives no value for {unset})" if unset else "")
+            + (f" (and default gives no value for {unset}"
+               + (f"; its keys {spelling} are not the search's parameter names"
+                  if spelling else "") + ")" if unset else "")
             + ", so KeepDefaultUnlessBetter has nothing to keep. Add the default to "
             "the grid (a RandomizedSearchCV draws its candidates, so it holds the "
             "default only by chance: search a grid with GridSearchCV), or pass "
