@@ -98,16 +98,18 @@ class KeepDefaultUnlessBetter:
                 f"n_standard_errors={self.n_standard_errors!r})")
 
     def __call__(self, cv_results):
-        """The index of the candidate to refit.
+        """The index of the candidate to refit, as a search's ``refit=`` needs.
 
         Parameters
         ----------
         cv_results : dict
-            A search's ``cv_results_``.
+            The ``cv_results_`` scikit-learn passes once every candidate is scored.
 
         Returns
         -------
         int
+            The default's index, or of the candidates that beat it, the one with
+            the best mean score.
         """
         comparison = self.compare_to_default(cv_results)
         beats = np.flatnonzero(comparison["beats_default"])
