@@ -160,8 +160,8 @@ def report(suite, rows):
     for name, (accuracy, regret, below_source, below_default) in summary(chosen).items():
         lines.append(f"| {name} | {accuracy:.3f} | {regret:.3f} | {below_source} "
                      f"| {below_default} |")
-    lines += ["", "The bar (`n_standard_errors`), mean target accuracy (0 is the scorer "
-              "alone unless the default has the best mean):", "",
+    lines += ["", "The bar (`n_standard_errors`), mean target accuracy (0 SE is the best "
+              "mean score, ties going to the default):", "",
               "| scorer | " + " | ".join(f"{bar:g} SE" for bar in BARS) + " |",
               "|---" * (len(BARS) + 1) + "|"]
     for scorer in scorers:
@@ -197,6 +197,19 @@ def combined_report(rows_by_suite):
         lines.append(f"| {name} | " + " | ".join(
             f"{c[name][0]:.3f} / {c[name][1]:.3f} / {c[name][2]}" for c in columns.values())
             + " |")
+    rows = [row for suite_rows in rows_by_suite.values() for row in suite_rows]
+    _, keep_default = rules(list(rows[0]["fold_scores"]))
+    overall = columns[next(reversed(columns))]
+    lines += ["", f"The bar (`n_standard_errors`) over all {len(rows)} runs, mean regret to "
+              f"the oracle (0 SE is the best mean score, ties going to the default; the "
+              f"default alone: {overall['default'][1]:.3f}):",
+              "", "| scorer | " + " | ".join(f"{bar:g} SE" for bar in BARS) + " |",
+              "|---" * (len(BARS) + 1) + "|"]
+    for scorer in rows[0]["fold_scores"]:
+        regret = [np.mean([max(row["target_accuracy"])
+                           - row["target_accuracy"][keep_default(scorer, bar)(row)]
+                           for row in rows]) for bar in BARS]
+        lines.append(f"| {scorer} | " + " | ".join(f"{r:.3f}" for r in regret) + " |")
     table = "\n".join(lines)
     print(table, flush=True)
     return table
