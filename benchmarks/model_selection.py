@@ -36,7 +36,11 @@ from sklearn.preprocessing import Normalizer, StandardScaler
 
 from sk_dann import DANNClassifier, pack_domains
 from sk_dann.datasets import load_office_caltech
-from sk_dann.model_selection import DomainStratifiedKFold, unsupervised_scorers
+from sk_dann.model_selection import (
+    DomainStratifiedKFold,
+    KeepDefaultUnlessBetter,
+    unsupervised_scorers,
+)
 
 SUITES = {
     # name: (features folder, domains, preprocessing steps before DANN)
@@ -53,6 +57,8 @@ GRID = {"dannclassifier__lambda_max": [0.0, 0.1, 0.3, 1.0],
 N_SPLITS = 3
 DEFAULT = {"dannclassifier__lambda_max": 0.3, "dannclassifier__max_epochs": 100}
 SOURCE_ONLY = {"dannclassifier__lambda_max": 0.0, "dannclassifier__max_epochs": 100}
+# The rule's bars (n_standard_errors) whose effect the report shows.
+BARS = (0.0, 0.5, 1.0, 2.0, 3.0)
 
 
 def run_pair(src, tgt, steps, seed):
@@ -98,16 +104,18 @@ def read_rows(path, seeds):
 def cv_results_of(row, scorer):
     """The part of ``GridSearchCV.cv_results_`` a refit rule reads, rebuilt from a row."""
     scores = np.asarray(row["fold_scores"][scorer])
-    results = {"params": row["params"], "mean_test_score": scores.mean(axis=1),
-               "std_test_score": scores.std(axis=1)}
-    results.update({f"split{k}_test_score": scores[:, k] for k in range(scores.shape[1])})
-    return results
+    results = {f"split{k}_test_score": scores[:, k] for k in range(scores.shape[1])}
+    return {"params": row["params"], **results}
+
+
+def keep_default(scorer, n_standard_errors=1.0):
+    """The rule with ``scorer``'s fold scores, as a function of a row."""
+    rule = KeepDefaultUnlessBetter(default=DEFAULT, n_standard_errors=n_standard_errors)
+    return lambda row: rule(cv_results_of(row, scorer))
 
 
 def rules(scorers):
     """Each selection rule by name: a function of a row that returns a candidate index."""
-    from sk_dann.model_selection import KeepDefaultUnlessBetter
-
     def index_of(params):
         return lambda row: row["params"].index(params)
 
@@ -115,26 +123,29 @@ def rules(scorers):
         # As scikit-learn ranks: a failed candidate (NaN) is never the best.
         return lambda row: int(np.nanargmax(np.mean(row["fold_scores"][scorer], axis=1)))
 
-    def keep_default(scorer, n_standard_errors=1.0):
-        rule = KeepDefaultUnlessBetter(default=DEFAULT, n_standard_errors=n_standard_errors)
-        return lambda row: rule(cv_results_of(row, scorer))
-
     table = {"source-only": index_of(SOURCE_ONLY), "default": index_of(DEFAULT)}
     table.update({scorer: best_mean(scorer) for scorer in scorers})
     table.update({f"default unless {scorer} says better (1 SE)": keep_default(scorer)
                   for scorer in scorers})
     table["oracle (target labels)"] = lambda row: int(np.argmax(row["target_accuracy"]))
-    return table, keep_default
-
-
-BARS = (0.0, 0.5, 1.0, 2.0, 3.0)
+    return table
 
 
 def picked_accuracy(rows):
     """Per rule, the target accuracy of the candidate it picks in each row."""
-    table, _ = rules(list(rows[0]["fold_scores"]))
     return {name: np.array([row["target_accuracy"][rule(row)] for row in rows])
-            for name, rule in table.items()}
+            for name, rule in rules(list(rows[0]["fold_scores"])).items()}
+
+
+def bar_lines(rows, measure):
+    """Table rows: per scorer, the mean of ``measure(row, picked index)`` at each bar."""
+    lines = ["| scorer | " + " | ".join(f"{bar:g} SE" for bar in BARS) + " |",
+             "|---" * (len(BARS) + 1) + "|"]
+    for scorer in rows[0]["fold_scores"]:
+        means = [np.mean([measure(row, keep_default(scorer, bar)(row)) for row in rows])
+                 for bar in BARS]
+        lines.append(f"| {scorer} | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+    return lines
 
 
 def summary(chosen):
@@ -147,11 +158,9 @@ def summary(chosen):
             for name, accuracy in chosen.items()}
 
 
-def report(suite, rows):
-    """Each rule's summary, the bar's effect, then the per-pair target accuracy."""
-    scorers = list(rows[0]["fold_scores"])
-    _, keep_default = rules(scorers)
-    chosen = picked_accuracy(rows)
+def report(suite, rows, chosen):
+    """Each rule's summary, the bar's effect, then the per-pair target accuracy
+    (``chosen``: ``picked_accuracy(rows)``)."""
     seeds = sorted({row["seed"] for row in rows})
     lines = [f"**{suite}**, {len(rows)} runs (pairs x seeds {', '.join(map(str, seeds))}): "
              f"target accuracy of the candidate each rule picks", "",
@@ -161,13 +170,8 @@ def report(suite, rows):
         lines.append(f"| {name} | {accuracy:.3f} | {regret:.3f} | {below_source} "
                      f"| {below_default} |")
     lines += ["", "The bar (`n_standard_errors`), mean target accuracy (0 SE is the best "
-              "mean score, ties going to the default):", "",
-              "| scorer | " + " | ".join(f"{bar:g} SE" for bar in BARS) + " |",
-              "|---" * (len(BARS) + 1) + "|"]
-    for scorer in scorers:
-        lines.append(f"| {scorer} | " + " | ".join(
-            f"{np.mean([row['target_accuracy'][keep_default(scorer, bar)(row)] for row in rows]):.3f}"
-            for bar in BARS) + " |")
+              "mean score, ties going to the default):", ""]
+    lines += bar_lines(rows, lambda row, index: row["target_accuracy"][index])
     short = {name: name.replace("default unless ", "").replace(" says better (1 SE)", " +rule")
              for name in chosen}
     lines += ["", "Per pair:", "",
@@ -181,10 +185,10 @@ def report(suite, rows):
     return table
 
 
-def combined_report(rows_by_suite):
+def combined_report(rows_by_suite, chosen):
     """One table over the suites: per suite and over all runs, each rule's mean
-    target accuracy, regret and runs below source-only."""
-    chosen = {suite: picked_accuracy(rows) for suite, rows in rows_by_suite.items()}
+    target accuracy, regret and runs below source-only (``chosen``: per suite,
+    ``picked_accuracy`` of its rows)."""
     everything = {name: np.concatenate([c[name] for c in chosen.values()])
                   for name in next(iter(chosen.values()))}
     columns = {f"{suite} ({len(rows)} runs)": summary(chosen[suite])
@@ -198,18 +202,12 @@ def combined_report(rows_by_suite):
             f"{c[name][0]:.3f} / {c[name][1]:.3f} / {c[name][2]}" for c in columns.values())
             + " |")
     rows = [row for suite_rows in rows_by_suite.values() for row in suite_rows]
-    _, keep_default = rules(list(rows[0]["fold_scores"]))
     overall = columns[next(reversed(columns))]
     lines += ["", f"The bar (`n_standard_errors`) over all {len(rows)} runs, mean regret to "
               f"the oracle (0 SE is the best mean score, ties going to the default; the "
-              f"default alone: {overall['default'][1]:.3f}):",
-              "", "| scorer | " + " | ".join(f"{bar:g} SE" for bar in BARS) + " |",
-              "|---" * (len(BARS) + 1) + "|"]
-    for scorer in rows[0]["fold_scores"]:
-        regret = [np.mean([max(row["target_accuracy"])
-                           - row["target_accuracy"][keep_default(scorer, bar)(row)]
-                           for row in rows]) for bar in BARS]
-        lines.append(f"| {scorer} | " + " | ".join(f"{r:.3f}" for r in regret) + " |")
+              f"default alone: {overall['default'][1]:.3f}):", ""]
+    lines += bar_lines(rows, lambda row, index: max(row["target_accuracy"])
+                       - row["target_accuracy"][index])
     table = "\n".join(lines)
     print(table, flush=True)
     return table
@@ -248,7 +246,7 @@ def main(argv=None):
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows_by_suite = {}
+    rows_by_suite, chosen = {}, {}
     for suite in args.suites:
         path = out / f"model_selection_{suite}.jsonl"
         if not args.report_only:
@@ -256,11 +254,12 @@ def main(argv=None):
                 run_suite(suite, seed, path, args.data_dir)
         rows = read_rows(path, args.seeds)
         if rows:
-            rows_by_suite[suite] = rows
-            (out / f"model_selection_{suite}.md").write_text(report(suite, rows) + "\n")
+            rows_by_suite[suite], chosen[suite] = rows, picked_accuracy(rows)
+            (out / f"model_selection_{suite}.md").write_text(
+                report(suite, rows, chosen[suite]) + "\n")
     if len(rows_by_suite) > 1:
         (out / "model_selection_summary.md").write_text(
-            combined_report(rows_by_suite) + "\n")
+            combined_report(rows_by_suite, chosen) + "\n")
 
 
 if __name__ == "__main__":
