@@ -177,16 +177,16 @@ def moons():
     return pack_domains(Xs, ys, Xt)
 
 
-def _small_dann(**params):
-    return DANNClassifier(max_epochs=4, hidden_layer_sizes=8, domain_hidden_layer_sizes=(8,),
-                          random_state=0, **params)
+@pytest.fixture(scope="module")
+def small_dann(fast):
+    return DANNClassifier(**{**fast, "max_epochs": 4}, random_state=0)
 
 
-def test_inside_a_grid_search_with_the_domain_splitter(moons):
+def test_inside_a_grid_search_with_the_domain_splitter(moons, small_dann):
     X, y = moons
 
     def search_with(rule):
-        return GridSearchCV(_small_dann(), {"lambda_max": [0.0, 0.3, 10.0]},
+        return GridSearchCV(small_dann, {"lambda_max": [0.0, 0.3, 10.0]},
                             scoring=PredictionEntropyScorer(), cv=DomainStratifiedKFold(3),
                             refit=rule).fit(X, y)
 
@@ -205,15 +205,15 @@ def test_inside_a_grid_search_with_the_domain_splitter(moons):
     assert repr(restored.refit) == repr(rule)
 
 
-def test_multi_metric_and_randomized_searches(moons):
+def test_multi_metric_and_randomized_searches(moons, small_dann):
     X, y = moons
     rule = KeepDefaultUnlessBetter(scorer="neg_prediction_entropy")
-    grid = GridSearchCV(_small_dann(), {"lambda_max": [0.0, 0.3, 10.0]},
+    grid = GridSearchCV(small_dann, {"lambda_max": [0.0, 0.3, 10.0]},
                         scoring=unsupervised_scorers(), cv=DomainStratifiedKFold(3),
                         refit=rule).fit(X, y)
     assert grid.best_index_ == rule(grid.cv_results_)
     # The same candidates drawn by a randomized search: the same choice.
-    randomized = RandomizedSearchCV(_small_dann(), {"lambda_max": [0.0, 0.3, 10.0]}, n_iter=3,
+    randomized = RandomizedSearchCV(small_dann, {"lambda_max": [0.0, 0.3, 10.0]}, n_iter=3,
                                     scoring=unsupervised_scorers(), random_state=0,
                                     cv=DomainStratifiedKFold(3), refit=rule).fit(X, y)
     assert randomized.best_params_ == grid.best_params_

@@ -94,7 +94,7 @@ def test_default_folds_are_shuffled_and_the_same_on_every_call():
     assert not all(np.array_equal(a, b) for a, b in zip(*fresh))
 
 
-def test_successive_halving_runs_with_the_default_splitter():
+def test_successive_halving_runs_with_the_default_splitter(fast):
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingGridSearchCV
     from sk_dann import DANNClassifier, pack_domains
@@ -102,8 +102,7 @@ def test_successive_halving_runs_with_the_default_splitter():
     from sk_dann.model_selection import PredictionEntropyScorer
     Xs, ys, Xt, _ = make_domain_moons(n_samples=120, random_state=0)
     X, y = pack_domains(Xs, ys, Xt)
-    dann = DANNClassifier(max_epochs=4, hidden_layer_sizes=8, domain_hidden_layer_sizes=(8,),
-                          random_state=0)
+    dann = DANNClassifier(**{**fast, "max_epochs": 4}, random_state=0)
     grid = {"lambda_max": [0.0, 0.1, 0.3, 1.0]}
     # Rows as the resource, and epochs as the resource.
     for resource in [{}, {"resource": "max_epochs", "min_resources": 1, "max_resources": 4}]:
