@@ -217,3 +217,12 @@ def test_multi_metric_and_randomized_searches(moons, small_dann):
                                     scoring=unsupervised_scorers(), random_state=0,
                                     cv=DomainStratifiedKFold(3), refit=rule).fit(X, y)
     assert randomized.best_params_ == grid.best_params_
+
+
+def test_the_rule_loads_without_torch():
+    # The package default is read from DANNClassifier only when the rule runs.
+    import subprocess
+    import sys
+    code = ("import sys; from sk_dann.model_selection import KeepDefaultUnlessBetter; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -221,6 +221,7 @@ class KeepDefaultUnlessBetter:
                 raise TypeError(f"default must be a dict of parameter values, got "
                                 f"{type(self.default).__name__}.")
             return self.default
+        # Imported on use: sk_dann.model_selection loads without torch and skorch.
         from ..classifier import DANNClassifier
 
         package = DANNClassifier().get_params(deep=False)
