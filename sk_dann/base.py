@@ -11,6 +11,7 @@ import math
 import numbers
 import re
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -52,6 +53,39 @@ __all__ = [
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 #: torch.compile's modes, accepted as ``compile="<mode>"``.
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+@dataclass
+class TrainingRows:
+    """What an input mode's resolver says of the rows of a fit, before the
+    labels are encoded: every input mode (``X_target=``, ``sample_domain=``,
+    packed) returns this record.
+
+    Attributes
+    ----------
+    X : ndarray, sparse matrix or memmap
+        All training rows, source and target, stacked.
+    y_labeled : ndarray
+        The labels of the rows ``labeled`` marks, in order.
+    labeled : ndarray of bool
+        Rows whose label trains the label head.
+    is_target : ndarray of bool
+        Rows of the target domain.
+    sample_weight : ndarray of float
+        Per row of ``X`` (0 for rows added without a weight).
+    n_packed_unlabeled : int
+        In packed data, the rows with the unlabeled marker (0 otherwise).
+    packed : bool
+        Whether the marker in ``y`` is what told the domains apart.
+    """
+
+    X: object
+    y_labeled: np.ndarray
+    labeled: np.ndarray
+    is_target: np.ndarray
+    sample_weight: np.ndarray
+    n_packed_unlabeled: int = 0
+    packed: bool = False
 
 
 class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -654,16 +688,12 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """Check inputs; return the stacked X and its training targets
         (:func:`~sk_dann.batching.training_targets`).
 
-        Which rows are target rows, and whether the marker is a label:
-
-        * ``X_target`` given: ``X, y`` are all source rows and every ``y`` is a
-          label (``-1`` is an ordinary class, as in the ``{-1, +1}``
-          convention);
-        * ``sample_domain`` given: its negative entries mark target rows, whose
-          marker ``y`` means unlabeled; a source row with the marker is
-          refused as ambiguous;
-        * neither (packed data): the marker (:attr:`_MARKER`) marks the
-          unlabeled target rows.
+        Which rows are target rows, and whether the marker is a label, is
+        each input mode's own resolver: :meth:`_rows_with_X_target`,
+        :meth:`_rows_by_sample_domain` and :meth:`_packed_rows` return the
+        same :class:`TrainingRows`; the label encoding and the weights
+        (:meth:`_training_targets_of`) are shared. A new mode (labeled
+        target rows, several sources) is one more resolver.
 
         ``reset=False`` (continued training) checks ``X`` against the fitted
         features and ``y`` against the fitted labels instead of setting them.
@@ -678,6 +708,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "extract CNN features on one, use CNNFeatures.transform, which maps "
                 "over Dask blocks."))
         if X_target is not None:
+            if sample_domain is not None:
+                raise ValueError(
+                    "Pass target rows either as X_target or marked by "
+                    "sample_domain in packed X, not both.")
             _refuse_pipeline_bypass(self)
         check_unique_columns(X, "X")
         check_unique_columns(X_target, "X_target")
@@ -686,60 +720,83 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = validate_data(self, X, reset=reset, dtype=self._input_dtype(X), allow_nd=True,
                           accept_sparse=self._accept_sparse())
         y = self._check_y(y, X.shape[0])
-        n_given = X.shape[0]
-        sample_weight = (np.ones(n_given) if sample_weight is None
+        sample_weight = (np.ones(X.shape[0]) if sample_weight is None
                          else _check_sample_weight(sample_weight, X, ensure_non_negative=True))
         if reset:
             self.input_shape_ = tuple(X.shape[1:])
             self.image_layout_ = resolve_image_layout(X.shape, self.image_layout)
         else:
             self._check_input_shape(X)
-        marker = self._unlabeled_rows(y)
         if X_target is not None:
-            if sample_domain is not None:
-                raise ValueError(
-                    "Pass target rows either as X_target or marked by "
-                    "sample_domain in packed X, not both.")
-            X_target = self._validate_target(X_target, X)
-            if X.dtype != X_target.dtype:
-                # uint8 images are scaled per batch; once stacked with float
-                # images they could not be told apart, so scale them now.
-                X, X_target = _unit_float(X), _unit_float(X_target)
-            if marker.any():
-                self._refuse_target_given_twice(X, marker, X_target)
-            n_target = X_target.shape[0]
-            X = stack_rows(X, X_target)
-            is_target = np.r_[np.zeros(n_given, bool), np.ones(n_target, bool)]
-            labeled = ~is_target
-            y_labeled = y
-            sample_weight = np.r_[sample_weight, np.zeros(n_target)]
+            rows = self._rows_with_X_target(X, y, sample_weight, X_target)
+        elif sample_domain is not None:
+            rows = self._rows_by_sample_domain(X, y, sample_weight, sample_domain)
         else:
-            is_target = target_mask(y, sample_domain) if sample_domain is not None else marker
-            if sample_domain is not None and (marker & ~is_target).any():
-                raise ValueError(
-                    f"{int((marker & ~is_target).sum())} rows that sample_domain marks as "
-                    f"source (> 0) have {self._MARKER}, the marker of unlabeled target "
-                    "rows. If -1 is one of your classes (the {-1, +1} convention), pass "
-                    "the target rows separately, fit(X_source, y_source, "
-                    "X_target=X_target), where every y is a label, or recode the labels.")
-            if not reset and sample_domain is None and marker.any():
-                self._check_marker_unambiguous()
-            labeled = ~marker
-            y_labeled = y[labeled]
-        if not labeled.any():
+            rows = self._packed_rows(X, y, sample_weight, reset)
+        return self._training_targets_of(rows, reset, classes)
+
+    def _rows_with_X_target(self, X, y, sample_weight, X_target):
+        """``X, y`` are all source rows and every ``y`` is a label (``-1`` is
+        an ordinary class, as in the ``{-1, +1}`` convention); ``X_target``
+        is stacked below them, unlabeled."""
+        X_target = self._validate_target(X_target, X)
+        if X.dtype != X_target.dtype:
+            # uint8 images are scaled per batch; once stacked with float
+            # images they could not be told apart, so scale them now.
+            X, X_target = _unit_float(X), _unit_float(X_target)
+        marker = self._unlabeled_rows(y)
+        if marker.any():
+            self._refuse_target_given_twice(X, marker, X_target)
+        n_source, n_target = X.shape[0], X_target.shape[0]
+        is_target = np.r_[np.zeros(n_source, bool), np.ones(n_target, bool)]
+        return TrainingRows(X=stack_rows(X, X_target), y_labeled=y, labeled=~is_target,
+                            is_target=is_target,
+                            sample_weight=np.r_[sample_weight, np.zeros(n_target)])
+
+    def _rows_by_sample_domain(self, X, y, sample_weight, sample_domain):
+        """``sample_domain``'s negative entries mark the target rows, whose
+        marker ``y`` means unlabeled; a source row with the marker is
+        refused as ambiguous."""
+        marker = self._unlabeled_rows(y)
+        is_target = target_mask(y, sample_domain)
+        if (marker & ~is_target).any():
+            raise ValueError(
+                f"{int((marker & ~is_target).sum())} rows that sample_domain marks as "
+                f"source (> 0) have {self._MARKER}, the marker of unlabeled target "
+                "rows. If -1 is one of your classes (the {-1, +1} convention), pass "
+                "the target rows separately, fit(X_source, y_source, "
+                "X_target=X_target), where every y is a label, or recode the labels.")
+        return TrainingRows(X=X, y_labeled=y[~marker], labeled=~marker,
+                            is_target=is_target, sample_weight=sample_weight)
+
+    def _packed_rows(self, X, y, sample_weight, reset):
+        """Packed data (no ``X_target``, no ``sample_domain``): the marker
+        (:attr:`_MARKER`) marks the unlabeled target rows."""
+        marker = self._unlabeled_rows(y)
+        if not reset and marker.any():
+            self._check_marker_unambiguous()
+        return TrainingRows(X=X, y_labeled=y[~marker], labeled=~marker, is_target=marker,
+                            sample_weight=sample_weight, n_packed_unlabeled=int(marker.sum()),
+                            packed=True)
+
+    def _training_targets_of(self, rows, reset, classes):
+        """The step every input mode shares: labels encoded (set or checked),
+        weights (``sample_weight`` times the subclass's label weights), rows
+        of weight 0 dropped; the stacked X and its training targets."""
+        if not rows.labeled.any():
             raise ValueError(
                 f"No labeled rows: every row has {self._MARKER} (the unlabeled-target "
                 "marker). DANN needs labeled source rows; pass their labels in y.")
-        if is_target.all():
+        if rows.is_target.all():
             raise ValueError(
                 "No source rows: sample_domain marks every row as target (< 0). "
                 "Source domains use positive sample_domain values.")
-        packed = X_target is None and sample_domain is None
-        values = self._encode_labels(y_labeled, reset, classes,
-                                     int(marker.sum()) if packed else 0, packed)
+        labeled, X, is_target = rows.labeled, rows.X, rows.is_target
+        values = self._encode_labels(rows.y_labeled, reset, classes,
+                                     rows.n_packed_unlabeled, rows.packed)
         weights = np.zeros(X.shape[0])
-        weights[labeled] = sample_weight[labeled] * self._label_weights(
-            values, counted=sample_weight[labeled] > 0)
+        weights[labeled] = rows.sample_weight[labeled] * self._label_weights(
+            values, counted=rows.sample_weight[labeled] > 0)
         labels = np.zeros(X.shape[0])
         labels[labeled] = values
         dropped = labeled & (weights == 0)
@@ -829,7 +886,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             X_target = align_columns(X_target, fitted_names, "X_target", "X")
         elif (fitted_names is None) != (target_names is None) and X.ndim == 2:
             has, lacks = ("X", "X_target") if target_names is None else ("X_target", "X")
-            warn_columns_matched_by_position(has, lacks, stacklevel=5)
+            warn_columns_matched_by_position(has, lacks, stacklevel=6)
         X_target = check_array(X_target, dtype=self._input_dtype(X_target), allow_nd=True,
                                accept_sparse=self._accept_sparse(), input_name="X_target")
         if X_target.shape[1:] != X.shape[1:]:

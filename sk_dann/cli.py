@@ -365,11 +365,32 @@ def _write_model(model, path, as_pickle=False):
                          f"was saved to {rescue} instead") from error
 
 
-def _fit(args):
+def _hold_out(X_source, y_source, args):
+    """``X_source, y_source`` split into the rows to train on and the
+    ``--holdout`` fraction held out (stratified where every class allows);
+    the held-out pair is ``None, None`` for ``--holdout 0``."""
     from sklearn.model_selection import train_test_split
+    from sklearn.utils import _safe_indexing
+
+    if not 0 <= args.holdout < 1:
+        raise InputError(f"--holdout must be in [0, 1); got {args.holdout}")
+    if args.holdout == 0:
+        return X_source, y_source, None, None
+    rows = np.arange(len(y_source))
+    try:
+        rows, heldout = train_test_split(rows, test_size=args.holdout, stratify=y_source,
+                                         random_state=args.random_state)
+    except ValueError:  # a class too small to stratify
+        rows, heldout = train_test_split(rows, test_size=args.holdout,
+                                         random_state=args.random_state)
+    y_source = np.asarray(y_source)
+    return (_safe_indexing(X_source, rows), y_source[rows],
+            _safe_indexing(X_source, heldout), y_source[heldout])
+
+
+def _fit(args):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.utils import _safe_indexing
 
     from . import DANNClassifier
     from .domains import stack_rows
@@ -386,19 +407,7 @@ def _fit(args):
     X_target, _ = _read_features(args.target, args.label_column)  # target labels unused
     if hasattr(X_source, "columns"):
         X_target = _select_columns(X_target, X_source.columns, args.target, "the source file")
-    if not 0 <= args.holdout < 1:
-        raise InputError(f"--holdout must be in [0, 1); got {args.holdout}")
-    X_heldout = y_heldout = None
-    if args.holdout > 0:
-        rows = np.arange(len(y_source))
-        try:
-            rows, heldout = train_test_split(rows, test_size=args.holdout, stratify=y_source,
-                                             random_state=args.random_state)
-        except ValueError:  # a class too small to stratify
-            rows, heldout = train_test_split(rows, test_size=args.holdout,
-                                             random_state=args.random_state)
-        X_heldout, y_heldout = _safe_indexing(X_source, heldout), np.asarray(y_source)[heldout]
-        X_source, y_source = _safe_indexing(X_source, rows), np.asarray(y_source)[rows]
+    X_source, y_source, X_heldout, y_heldout = _hold_out(X_source, y_source, args)
     classifier = DANNClassifier(lambda_max=args.lambda_max, max_epochs=args.max_epochs,
                                 lr=args.lr, batch_size=args.batch_size,
                                 hidden_layer_sizes=tuple(args.hidden),

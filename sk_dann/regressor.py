@@ -314,7 +314,7 @@ default="channel"
                 "y has values -1 and no NaN rows: for DANNRegressor -1 is a value, not "
                 "the unlabeled marker. Pack regression targets with "
                 "pack_domains(X_source, y_source, X_target, unlabeled=np.nan).",
-                UserWarning, stacklevel=4)
+                UserWarning, stacklevel=6)
         if reset:
             # The network learns standardised targets, so that the default
             # learning rate suits any scale of y; predict scales back.

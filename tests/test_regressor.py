@@ -95,6 +95,8 @@ def test_minus_one_packed_as_for_a_classifier_is_a_value_and_says_so(moons, fast
     from sk_dann import NoTargetDataWarning, pack_domains
     Xs, ys, Xt, _ = moons
     X, y = pack_domains(Xs, ys, Xt)  # the classifier's -1 marker
-    with pytest.warns(UserWarning, match="unlabeled=np.nan"):
+    with pytest.warns(UserWarning, match="unlabeled=np.nan") as record:
         with pytest.warns(NoTargetDataWarning):
             DANNRegressor(**fast).fit(X, y)
+    said = [w for w in record if "unlabeled=np.nan" in str(w.message)]
+    assert said[0].filename == __file__  # points at the user's fit, not at sk_dann
