@@ -28,7 +28,8 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from ._version import __version__
-from .callbacks import ProgressLRScheduler, ReversalScheduler, StopOnDivergence
+from .callbacks import (BestEpochRule, ProgressLRScheduler, ReversalScheduler,
+                        StopOnDivergence, find_early_stopping)
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._dask_arrays import refuse_dask_array
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
@@ -255,6 +256,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X_all, targets, validation = (self._validation_split(X_all, targets, layout.prints)
                                       if epochs is None else (X_all, targets, None))
 
+        epochs_before = len(self.net_.history) if continuing else 0
         threads = resolve_n_threads(self.n_threads)
         self.n_threads_ = threads or torch.get_num_threads()
         try:
@@ -267,13 +269,13 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             # Also when training raised: the net must not keep the validation
             # rows (train_split) or the training data (its iterator).
             if hasattr(self, "net_"):
-                self.net_.release_training_data()
-                self.net_.distributed = False  # the fitted net is an ordinary one
+                self.net_.forget_training_state()
         self.world_size_ = layout.world_size
         self.compile_time_ = self.net_.compile_time_
         self.history_ = self.net_.history
-        early = dict(self.net_.callbacks_).get("early_stopping")
-        self.best_epoch_ = getattr(early, "best_epoch_", None)
+        early = find_early_stopping(self.net_.callbacks_)
+        self.best_epoch_ = (None if early is None else BestEpochRule.of(early).best_epoch(
+            self.history_, first_epoch=epochs_before + 1))
         self.n_iter_ = len(self.history_)
         self._drop_unfinished_epoch()
         return self
@@ -597,9 +599,17 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # A skorch LRScheduler of the user's owns the learning rate; then
         # lr_schedule is not applied, and the history records what it set.
         user_lr = self._user_owns_lr()
+        users_early_stopping = find_early_stopping(self.callbacks)
+        # A user's own EarlyStopping replaces sk_dann's (it may monitor
+        # another key, or keep other weights); early_stopping=True then only
+        # holds out the validation rows it may monitor.
         early_stopping = [("early_stopping", EarlyStopping(
             monitor="valid_loss", patience=self.n_iter_no_change, threshold=self.tol,
-            threshold_mode="abs", load_best=True))] if validation is not None else []
+            threshold_mode="abs", load_best=True))] if (
+                validation is not None and users_early_stopping is None) else []
+        early = users_early_stopping or (early_stopping[0][1] if early_stopping else None)
+        # A diverged fit keeps the epoch early stopping would have kept.
+        best = BestEpochRule.of(early) if early is not None and early.load_best else None
         return DANNNet(
             module,
             criterion=self._criterion,
@@ -622,7 +632,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 ("lr_schedule", ProgressLRScheduler(
                     None if user_lr else self._lr_schedule, record_only=user_lr)),
                 ("stop_on_divergence", StopOnDivergence(
-                    restore_best=self.on_divergence == "restore_best")),
+                    restore_best=self.on_divergence == "restore_best", best=best)),
                 *early_stopping,
                 *copy.deepcopy(self.callbacks or []),
             ],
@@ -668,12 +678,26 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     f"compile={self.compile!r}: {unknown} are not arguments of "
                     f"torch.compile, which takes {sorted(known)}. Pass True for its "
                     "defaults.")
+        self._check_users_early_stopping()
         for item in self.callbacks or []:
             if not isinstance(_callback_of(item), Callback) or (
                     isinstance(item, tuple) and not isinstance(item[0], str)):
                 raise ValueError(
                     "callbacks must hold skorch callbacks or (name, callback) pairs, "
                     f"e.g. [skorch.callbacks.Checkpoint()]; got {item!r}.")
+
+    def _check_users_early_stopping(self):
+        """An ``EarlyStopping`` in ``callbacks`` on a validation key needs the
+        validation rows only ``early_stopping=True`` holds out."""
+        early = find_early_stopping(self.callbacks)
+        if early is not None and not self.early_stopping and str(early.monitor).startswith(
+                "valid_"):
+            raise ValueError(
+                f"callbacks holds an EarlyStopping on {early.monitor!r}, which needs "
+                "validation rows: set early_stopping=True (it holds out "
+                "validation_fraction of the labeled source rows, and your EarlyStopping "
+                "replaces the built-in one), or monitor a training key such as "
+                "'domain_loss' or 'train_loss'.")
 
     def _check_domain_input_layer(self):
         if isinstance(self.feature_extractor, torch.nn.Module):

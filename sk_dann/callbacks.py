@@ -10,11 +10,12 @@ import copy
 import math
 import warnings
 
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
 from .exceptions import DivergenceError, DivergenceWarning
 
-__all__ = ["ProgressLRScheduler", "ProgressSchedule", "ReversalScheduler", "StopOnDivergence"]
+__all__ = ["BestEpochRule", "ProgressLRScheduler", "ProgressSchedule", "ReversalScheduler",
+           "StopOnDivergence", "find_early_stopping"]
 
 
 class ProgressSchedule(Callback):
@@ -112,31 +113,123 @@ class ProgressLRScheduler(ProgressSchedule):
             net.set_learning_rate(value)
 
 
+def find_early_stopping(callbacks):
+    """The skorch ``EarlyStopping`` among ``callbacks`` (callbacks or
+    ``(name, callback)`` pairs, e.g. a net's ``callbacks_``), or ``None``.
+
+    Found by type, not by name: an ``EarlyStopping`` a user passes in
+    ``callbacks=`` counts as sk_dann's own (``early_stopping=True``) does.
+    """
+    for item in callbacks or []:
+        callback = item[1] if isinstance(item, tuple) else item
+        if isinstance(callback, EarlyStopping):
+            return callback
+    return None
+
+
+class BestEpochRule:
+    """Which epoch is best: skorch ``EarlyStopping``'s documented rule.
+
+    An epoch is best when its ``monitor`` value improves on the last best by
+    more than ``threshold`` (``threshold_mode="abs"``) or by that fraction
+    of itself (``"rel"``); ``lower_is_better`` says which way improves.
+    :meth:`of` reads the rule off an ``EarlyStopping``'s parameters, so the
+    epoch it names is the one whose weights that callback keeps.
+
+    Parameters
+    ----------
+    monitor : str, default="train_loss"
+        The history key compared across epochs.
+    lower_is_better : bool, default=True
+    threshold : float, default=0.0
+    threshold_mode : {"abs", "rel"}, default="abs"
+    """
+
+    def __init__(self, monitor="train_loss", lower_is_better=True, threshold=0.0,
+                 threshold_mode="abs"):
+        self.monitor = monitor
+        self.lower_is_better = lower_is_better
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+
+    @classmethod
+    def of(cls, early_stopping):
+        """The rule of a skorch ``EarlyStopping`` (its public parameters)."""
+        return cls(early_stopping.monitor, early_stopping.lower_is_better,
+                   early_stopping.threshold, early_stopping.threshold_mode)
+
+    def start(self):
+        """The bar before any epoch: every finite value clears it."""
+        return math.inf if self.lower_is_better else -math.inf
+
+    def improves(self, value, bar):
+        """Whether ``value`` clears ``bar`` (a NaN or infinite value never does)."""
+        if not math.isfinite(value):
+            return False
+        return value < bar if self.lower_is_better else value > bar
+
+    def next_bar(self, value):
+        """The bar after an epoch with ``value`` became the best."""
+        change = self.threshold * abs(value) if self.threshold_mode == "rel" else self.threshold
+        return value - change if self.lower_is_better else value + change
+
+    def best_epoch(self, history, first_epoch=1):
+        """The best epoch (1-based, as skorch numbers them) among
+        ``history``'s epochs from ``first_epoch`` on, or ``None`` when none of
+        them recorded a finite ``monitor`` value."""
+        best, bar = None, self.start()
+        for epoch in range(first_epoch, len(history) + 1):
+            value = history[epoch - 1].get(self.monitor, math.nan)
+            if self.improves(value, bar):
+                best, bar = epoch, self.next_bar(value)
+        return best
+
+    def describe(self):
+        """How messages name the best epoch."""
+        names = {"train_loss": "lowest training loss", "valid_loss": "lowest validation loss"}
+        return names.get(self.monitor, f"best {self.monitor}")
+
+    def __repr__(self):
+        return (f"BestEpochRule(monitor={self.monitor!r}, lower_is_better="
+                f"{self.lower_is_better!r}, threshold={self.threshold!r}, "
+                f"threshold_mode={self.threshold_mode!r})")
+
+
 class StopOnDivergence(Callback):
     """Stop as soon as a training loss is not finite.
 
     By default raise :class:`DivergenceError`. With ``restore_best=True``,
-    instead restore the weights of the finished epoch with the lowest
-    training loss, drop the diverged epoch from the history, warn, and end
-    training normally. Either way the message names the epoch, lambda and lr:
-    the usual cures are a smaller ``lr`` or ``lambda_max``, or scaled inputs.
+    instead restore the weights of the best finished epoch (by ``best``:
+    the lowest training loss unless told otherwise), drop the diverged epoch
+    from the history, warn, and end training normally. Either way the
+    message names the epoch, lambda and lr: the usual cures are a smaller
+    ``lr`` or ``lambda_max``, or scaled inputs.
 
     Parameters
     ----------
     restore_best : bool, default=False
+    best : BestEpochRule or None, default=None
+        Which epoch's weights to keep. ``None``: the lowest ``train_loss``.
+        The estimators pass the rule of the fit's early stopping
+        (:meth:`BestEpochRule.of`), so a diverged fit keeps the epoch early
+        stopping would have kept.
 
     Attributes
     ----------
     best_state_ : dict or None
         During training with ``restore_best``, a copy of the best epoch's
         weights; ``None`` after training and in every pickle.
+    best_epoch_ : int or None
+        The epoch whose weights were kept.
     """
 
-    def __init__(self, restore_best=False):
+    def __init__(self, restore_best=False, best=None):
         self.restore_best = restore_best
+        self.best = best
 
     def on_train_begin(self, net, **kwargs):
-        self.best_loss_, self.best_state_, self.best_epoch_ = math.inf, None, None
+        self.rule_ = self.best if self.best is not None else BestEpochRule()
+        self.bar_, self.best_state_, self.best_epoch_ = self.rule_.start(), None, None
 
     def on_train_end(self, net, **kwargs):
         self.best_state_ = None  # a copy of the weights: training-time state only
@@ -146,11 +239,11 @@ class StopOnDivergence(Callback):
         return {**self.__dict__, "best_state_": None}
 
     def on_epoch_end(self, net, **kwargs):
-        loss = net.history[-1].get("train_loss", math.nan)
-        if self.restore_best and math.isfinite(loss) and loss < self.best_loss_:
+        value = net.history[-1].get(self.rule_.monitor, math.nan)
+        if self.restore_best and self.rule_.improves(value, self.bar_):
             # A copy per improving epoch: cheap for feature MLPs; for large
             # networks this is the memory of one extra set of weights.
-            self.best_loss_, self.best_epoch_ = loss, len(net.history)
+            self.bar_, self.best_epoch_ = self.rule_.next_bar(value), len(net.history)
             self.best_state_ = copy.deepcopy(net.module_.state_dict())
 
     def on_batch_end(self, net, training=False, loss=None, **kwargs):
@@ -167,22 +260,12 @@ class StopOnDivergence(Callback):
                 "or standardise the inputs (e.g. StandardScaler in a Pipeline).")
         if not self.restore_best or self.best_state_ is None:
             raise DivergenceError(f"{what} {cure}")
-        early = dict(getattr(net, "callbacks_", [])).get("early_stopping")
-        if early is not None and getattr(early, "load_best", False) and getattr(
-                early, "best_model_weights_", None) is not None:
-            # Early stopping keeps the best-validation weights, and loads them
-            # when training ends (unless that epoch is the last): take those.
-            net.module_.load_state_dict(early.best_model_weights_)
-            self.best_epoch_ = early.best_epoch_
-            self.best_loss_ = net.history[self.best_epoch_ - 1, early.monitor]
-            restored = "lowest validation loss, early stopping"
-        else:
-            net.module_.load_state_dict(self.best_state_)
-            restored = "lowest training loss"
+        net.module_.load_state_dict(self.best_state_)
         self.best_state_ = None
+        best_value = net.history[self.best_epoch_ - 1, self.rule_.monitor]
         del net.history[-1]  # the diverged, unfinished epoch
+        which = self.rule_.describe() + (", as early stopping keeps" if self.best else "")
         warnings.warn(f"{what} Restored the weights of epoch {self.best_epoch_} "
-                      f"({restored}, {self.best_loss_:.4g}). {cure}",
+                      f"({which}, {best_value:.4g}). {cure}",
                       DivergenceWarning, stacklevel=2)
         raise KeyboardInterrupt  # skorch's way to end training early
-

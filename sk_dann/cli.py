@@ -261,7 +261,8 @@ def _load_model(path, allow_pickle=False):
             raise InputError(f"{path}: not a model file written by sk-dann fit "
                              f"({type(error).__name__}: {error})") from error
     if not (hasattr(model, "predict") and hasattr(model, "classes_")):
-        final = model.steps[-1][1] if hasattr(model, "steps") else model
+        from .pipeline import final_estimator
+        final = final_estimator(model)
         raise InputError(f"{path}: holds a {type(final).__name__}"
                          + (" (in a Pipeline)" if final is not model else "")
                          + ", not a classifier; sk-dann predict and evaluate need one")

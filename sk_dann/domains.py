@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import is_regressor
 
 __all__ = [
     "UNLABELED",
@@ -23,6 +24,7 @@ __all__ = [
     "append_unlabeled",
     "pack_domains",
     "stack_rows",
+    "packed_unlabeled_mask",
     "target_mask",
     "unlabeled_mask",
 ]
@@ -189,6 +191,24 @@ def unlabeled_mask(y):
             (isinstance(v, numbers.Integral) and not isinstance(v, bool)
              and v == UNLABELED for v in y), dtype=bool, count=len(y))
     return np.zeros(len(y), dtype=bool)  # strings, booleans: no marker
+
+
+def packed_unlabeled_mask(y, estimator):
+    """Boolean mask of the rows of packed ``y`` that mark unlabeled target
+    rows for ``estimator``: ``NaN`` for a regressor (scikit-learn's
+    :func:`~sklearn.base.is_regressor`, which sees through a Pipeline or a
+    search to the estimator inside), the integer ``-1`` for anything else,
+    including duck-typed models without scikit-learn's tags. The convention
+    of :func:`pack_domains` and of the estimators' packed ``fit``."""
+    if not (hasattr(estimator, "__sklearn_tags__") and is_regressor(estimator)):
+        return unlabeled_mask(y)
+    y = np.asarray(y)
+    if y.dtype.kind == "f":
+        return np.isnan(y)
+    if y.dtype.kind == "O":
+        return np.fromiter((isinstance(v, numbers.Real) and v != v for v in y),
+                           dtype=bool, count=len(y))
+    return np.zeros(len(y), dtype=bool)  # integers, strings: no NaN
 
 
 def target_mask(y, sample_domain=None):

@@ -275,7 +275,7 @@ class DANNNet(NeuralNet):
         self.batch_generator_state_ = None
         self.adapting_ = True
         self._layout = data_parallel.SINGLE_PROCESS
-        self._drop_training_wrappers()
+        self.forget_training_state(settings=False)
         self.compile_time_ = None
         return super().initialize()
 
@@ -331,7 +331,7 @@ class DANNNet(NeuralNet):
         """skorch hook: where this process stands among the ranks."""
         self._layout = (data_parallel.process_layout(True) if self.distributed
                         else data_parallel.SINGLE_PROCESS)
-        self._drop_training_wrappers()
+        self.forget_training_state(settings=False)  # a run that raised may have left some
         self.compile_time_ = None
 
     def on_epoch_end(self, net, **kwargs):
@@ -348,34 +348,60 @@ class DANNNet(NeuralNet):
                 total_size=False)
 
     def on_train_end(self, net, **kwargs):
-        """skorch hook: let go of the training iterator and the DDP wrapper; a
-        data-parallel fit ends with rank 0's buffers (BatchNorm statistics,
-        which each rank updated on its own share) on every rank."""
-        self._train_iterator = None  # it holds the training data: never pickle it
-        self._drop_training_wrappers()
+        """skorch hook: forget the run's iterator and wrappers; a data-parallel
+        fit ends with rank 0's buffers (BatchNorm statistics, which each rank
+        updated on its own share) on every rank."""
+        self.forget_training_state(settings=False)
         if self._layout.parallel:
             data_parallel.broadcast_buffers(self.module_)
 
-    def _drop_training_wrappers(self):
-        """Forget what wraps ``module_`` for one training run: the DDP wrapper
-        (tied to a process group) and the compiled callables."""
-        self._data_parallel = None
-        self._compiled_functions = {}
+    #: What belongs to one training run, and what forgetting it leaves: the
+    #: training iterator (it holds the training rows), the DDP wrapper (tied
+    #: to a process group) and the compiled callables (they do not pickle).
+    _RUN_STATE = {"_train_iterator": None, "_data_parallel": None, "_compiled_functions": dict}
+
+    def _forgotten_run_state(self, settings):
+        """The attribute values of a net that remembers no training run."""
+        state = {name: value() if callable(value) else value
+                 for name, value in self._RUN_STATE.items()}
+        if settings:
+            state["distributed"] = False  # a fitted net is an ordinary one
+            if callable(self.train_split):  # a predefined split holds validation rows
+                state["train_split"] = None
+        return state
+
+    def forget_training_state(self, settings=True):
+        """Forget everything that belongs to one training run.
+
+        The one place that says what a finished run leaves behind: the
+        training iterator (it holds the training rows), the DDP wrapper and
+        the compiled callables; with ``settings`` also the run's settings
+        that hold rows or processes: a predefined validation split
+        (``train_split``) and ``distributed``. The skorch hooks call it
+        with ``settings=False`` at each run's start and end; the estimators
+        call it once a fit is over, also one that raised; a pickle never
+        holds any of it.
+
+        Parameters
+        ----------
+        settings : bool, default=True
+            Also reset ``train_split`` (when it is a predefined split) and
+            ``distributed``, so the net is an ordinary fitted one.
+        """
+        for name, value in self._forgotten_run_state(settings).items():
+            setattr(self, name, value)
 
     def release_training_data(self):
-        """Drop what holds training rows once a fit is over (also one that
-        raised): the training iterator and a predefined validation split."""
-        self._train_iterator = None
-        self._drop_training_wrappers()
-        self.train_split = None
+        """Deprecated alias of :meth:`forget_training_state` (removed in 0.12)."""
+        warnings.warn("DANNNet.release_training_data is deprecated and will be removed in "
+                      "sk_dann 0.12; use forget_training_state().", FutureWarning,
+                      stacklevel=2)
+        self.forget_training_state()
 
     def __getstate__(self):
-        # Never pickle training data: the iterator and a predefined
-        # validation split hold it (a fit that raised may have left them).
+        # Never pickle one run's state (a fit that raised may have left it).
         state = super().__getstate__()
-        state.pop("_train_iterator", None)
-        # the DDP wrapper is tied to a process group; compiled code does not pickle
-        state.update(_data_parallel=None, _compiled_functions={})
+        state.update(self._forgotten_run_state(settings=False))
         if callable(state.get("train_split")):
             state["train_split"] = None
         # skorch writes module_ (with the other device-bound attributes) into

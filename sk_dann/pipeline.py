@@ -21,7 +21,24 @@ from sklearn.utils.metadata_routing import process_routing
 
 from .domains import stack_rows, warn_columns_matched_by_position
 
-__all__ = ["DomainPipeline", "make_da_pipeline"]
+__all__ = ["DomainPipeline", "final_estimator", "make_da_pipeline"]
+
+
+def final_estimator(model):
+    """The estimator that predicts: ``model`` itself, or the last step of a
+    Pipeline (of the innermost one, for Pipelines nested as last steps).
+
+    Parameters
+    ----------
+    model : estimator or Pipeline
+
+    Returns
+    -------
+    estimator
+    """
+    while isinstance(model, Pipeline):
+        model = model.steps[-1][1]
+    return model
 
 
 class DomainPipeline(Pipeline):

@@ -8,6 +8,8 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 from sklearn.utils import _safe_indexing
 
+from .pipeline import final_estimator
+
 __all__ = [
     "plot_feature_space",
     "plot_history",
@@ -34,7 +36,7 @@ def _pyplot():
 
 def _dann_step(model):
     """The DANNClassifier itself, or the last step of a Pipeline ending in one."""
-    step = model.steps[-1][1] if hasattr(model, "steps") else model
+    step = final_estimator(model)
     if not hasattr(step, "history_"):
         raise ValueError("Pass a fitted DANNClassifier, or a fitted Pipeline ending in one.")
     return step
@@ -194,7 +196,7 @@ def plot_feature_space(models, X_source, X_target, method="pca", names=None,
 
 def _describe(model):
     """A panel title: source-only or DANN with its lambda_max."""
-    estimator = model[-1] if hasattr(model, "steps") else model
+    estimator = final_estimator(model)
     strength = getattr(estimator, "lambda_max", None)
     if strength is None:
         return type(estimator).__name__

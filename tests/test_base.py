@@ -196,6 +196,39 @@ def test_transform_output_can_be_a_named_frame(moons, fast):
     assert reg.get_feature_names_out()[0] == "dannregressor0"
 
 
+def test_a_users_own_early_stopping_is_honoured(moons, fast):
+    # Found by type, not by name: it stops the fit, its best epoch is
+    # best_epoch_, and its best weights are the model's.
+    from skorch.callbacks import EarlyStopping
+    Xs, ys, Xt, _ = moons
+    mine = ("patience", EarlyStopping(monitor="train_loss", patience=2, threshold=0.05,
+                                      load_best=True))
+    clf = DANNClassifier(**{**fast, "max_epochs": 300}, lr=0.2, callbacks=[mine])
+    clf.fit(Xs, ys, X_target=Xt)
+    assert len(clf.history_) < 300 and len(clf.history_) == clf.best_epoch_ + 2
+    losses = clf.history_[:, "train_loss"]
+    assert losses[clf.best_epoch_ - 1] == min(losses[:clf.best_epoch_])
+    assert "early_stopping" not in dict(clf.net_.callbacks_)  # no second, built-in one
+
+
+def test_a_users_early_stopping_replaces_the_built_in_one(moons, fast):
+    from skorch.callbacks import EarlyStopping
+    Xs, ys, Xt, _ = moons
+    mine = EarlyStopping(monitor="valid_acc", lower_is_better=False, patience=2)
+    clf = DANNClassifier(**{**fast, "max_epochs": 300}, lr=0.2, early_stopping=True,
+                         validation_fraction=0.25, callbacks=[mine]).fit(Xs, ys, X_target=Xt)
+    accuracies = clf.history_[:, "valid_acc"]
+    assert len(clf.history_) == clf.best_epoch_ + 2
+    assert accuracies[clf.best_epoch_ - 1] == max(accuracies)
+
+
+def test_an_early_stopping_on_validation_rows_without_them_is_explained(moons, fast):
+    from skorch.callbacks import EarlyStopping
+    Xs, ys, Xt, _ = moons
+    with pytest.raises(ValueError, match="set early_stopping=True"):
+        DANNClassifier(**fast, callbacks=[EarlyStopping()]).fit(Xs, ys, X_target=Xt)
+
+
 def test_partial_fit_does_not_stop_early_or_hold_rows_out(moons, fast):
     Xs, ys, Xt, _ = moons
     clf = DANNClassifier(**fast, early_stopping=True)
@@ -256,6 +289,7 @@ def test_restore_best_with_early_stopping_names_the_epoch_it_keeps(moons, fast):
     clf = DANNClassifier(**{**fast, "max_epochs": 20}, feature_extractor=NanLater(),
                          early_stopping=True, validation_fraction=0.2,
                          on_divergence="restore_best")
-    with pytest.warns(RuntimeWarning, match="lowest validation loss, early stopping"):
+    with pytest.warns(RuntimeWarning, match="lowest validation loss, as early stopping") as said:
         clf.fit(Xs, ys, X_target=Xt)
-    assert clf.best_epoch_ is not None
+    assert f"weights of epoch {clf.best_epoch_} " in str(said[0].message)
+    assert len(clf.history_) == 3  # the diverged fourth epoch is dropped

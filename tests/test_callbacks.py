@@ -88,3 +88,34 @@ def test_divergence_message_names_lambda_and_lr(moons, fast):
     _NanAfter.calls = 0
     with pytest.raises(DivergenceError, match=r"lambda=.*lr=.*initial lr=0\.01"):
         DANNClassifier(**fast, feature_extractor=_NanAfter(3)).fit(Xs, ys, X_target=Xt)
+
+
+@pytest.mark.parametrize("mode, threshold, lower", [("abs", 0.05, True), ("rel", 0.1, True),
+                                                    ("abs", 0.0, False), ("rel", 0.02, False)])
+def test_best_epoch_rule_names_the_epoch_skorchs_early_stopping_keeps(mode, threshold, lower):
+    from skorch.callbacks import EarlyStopping
+    from skorch.history import History
+
+    from sk_dann.callbacks import BestEpochRule
+    values = [1.0, 0.9, 0.88, 0.7, 0.69, 0.71, 0.5, 0.49, float("nan"), 0.6]
+    early = EarlyStopping(monitor="score", lower_is_better=lower, threshold=threshold,
+                          threshold_mode=mode, patience=100, sink=lambda *a, **k: None)
+    net = type("Net", (), {"history": History(), "verbose": 0})()
+    early.on_train_begin(net)
+    for epoch, value in enumerate(values, start=1):
+        net.history.new_epoch()
+        net.history.record("epoch", epoch)
+        net.history.record("score", value)
+        early.on_epoch_end(net)
+    assert BestEpochRule.of(early).best_epoch(net.history) == early.best_epoch_
+    assert BestEpochRule.of(early).best_epoch(net.history, first_epoch=len(values) + 1) is None
+
+
+def test_find_early_stopping_finds_it_by_type_under_any_name():
+    from skorch.callbacks import EarlyStopping, LRScheduler
+
+    from sk_dann.callbacks import find_early_stopping
+    mine = EarlyStopping(monitor="domain_loss")
+    assert find_early_stopping([LRScheduler(), ("patience", mine)]) is mine
+    assert find_early_stopping([mine]) is mine
+    assert find_early_stopping([LRScheduler()]) is None and find_early_stopping(None) is None

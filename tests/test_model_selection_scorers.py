@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import sklearn
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -14,6 +14,7 @@ from sk_dann.model_selection import (
     PredictionEntropyScorer,
     ReverseValidationScorer,
     SoftNeighborhoodDensityScorer,
+    SourceScorer,
     TargetAccuracyScorer,
     unsupervised_scorers,
 )
@@ -248,3 +249,24 @@ def test_target_accuracy_search_with_metadata_routing(packed_moons):
         scores = search.cv_results_[f"split{split}_test_score"]
         assert np.all((0 <= scores) & (scores <= 1))  # no NaN: every fold had some
     assert not sklearn.get_config()["enable_metadata_routing"]
+
+
+def test_a_regressors_nan_rows_are_its_target_rows_even_behind_a_search():
+    # The scorer receives whatever was fitted: here a GridSearchCV around a
+    # DANNRegressor. NaN marks its unlabeled rows (scikit-learn's
+    # is_regressor sees through the search), so the source score is r2 on
+    # the labeled rows alone, not a NaN from comparing with the target's NaN.
+    from sklearn.metrics import r2_score
+
+    from sk_dann import DANNRegressor
+    from sk_dann.datasets import make_domain_moons_regression
+    Xs, ys, Xt, _ = make_domain_moons_regression(n_samples=60, random_state=0)
+    X, y = pack_domains(Xs, ys, Xt, unlabeled=np.nan)
+    search = GridSearchCV(DANNRegressor(max_epochs=2, hidden_layer_sizes=(8,),
+                                        domain_hidden_layer_sizes=(8,), random_state=0),
+                          {"lambda_max": [0.0, 0.3]}, scoring=SourceScorer("r2"),
+                          cv=KFold(2, shuffle=True, random_state=0))
+    search.fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    score = SourceScorer("r2")(search, X, y)
+    assert score == pytest.approx(r2_score(ys, search.predict(Xs)))

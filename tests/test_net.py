@@ -250,3 +250,19 @@ def test_a_source_only_continuation_leaves_the_idle_domain_head_alone():
         model.partial_fit(Xs, ys)
     after = list(model.net_.module_.domain_head.parameters())
     assert all(torch.equal(a, b) for a, b in zip(head, after))
+
+
+def test_forgetting_training_state_leaves_an_ordinary_fitted_net_without_rows():
+    from skorch.helper import predefined_split
+    from skorch.dataset import Dataset
+    X, y = _data()
+    net = _net(distributed=False, train_split=predefined_split(Dataset(X[:8], y[:8])))
+    net.fit(X, y)
+    net.distributed = True  # as a data-parallel fit leaves it before forgetting
+    net.forget_training_state()
+    assert net.train_split is None and net.distributed is False
+    pickled = pickle.dumps(net)
+    before = net.predict_proba(X)
+    np.testing.assert_array_equal(pickle.loads(pickled).predict_proba(X), before)
+    with pytest.warns(FutureWarning, match="forget_training_state"):
+        net.release_training_data()

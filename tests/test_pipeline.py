@@ -268,3 +268,16 @@ def test_sparse_rows_and_images_go_through(moons, fast):
                                           batch_size=8, random_state=0, n_threads=1))
     net.fit(images[:12], labels, X_target=images[12:])
     assert net.predict(images[12:]).shape == (12,)
+
+
+def test_final_estimator_is_the_model_or_the_last_step_of_nested_pipelines():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sk_dann import DANNClassifier
+    from sk_dann.pipeline import final_estimator
+    clf = DANNClassifier()
+    assert final_estimator(clf) is clf
+    assert final_estimator(make_pipeline(StandardScaler(), clf)) is clf
+    nested = make_pipeline(StandardScaler(), make_pipeline(StandardScaler(), clf))
+    assert final_estimator(nested) is clf

@@ -3,7 +3,8 @@
 Each scorer is a callable ``scorer(estimator, X, y, sample_domain=None)``
 returning a float where greater is better, so it plugs into ``GridSearchCV``,
 ``cross_validate`` and ``cross_val_score`` as ``scoring=``. ``X, y`` is a
-packed validation fold: target rows carry ``y == -1``. With scikit-learn's
+packed validation fold: target rows carry ``y == -1`` (``y = NaN`` for a
+regressor). With scikit-learn's
 metadata routing enabled, every scorer requests ``sample_domain``, which
 then tells target rows apart explicitly (needed only for labeled target rows).
 
@@ -20,7 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from ..domains import pack_domains, target_mask, unlabeled_mask
+from ..domains import pack_domains, packed_unlabeled_mask, target_mask, unlabeled_mask
 
 __all__ = [
     "DeepEmbeddedValidationScorer",
@@ -44,7 +45,7 @@ class DomainScorer:
 
     def __call__(self, estimator, X, y, sample_domain=None):
         y = np.asarray(y)
-        unlabeled = _unlabeled_rows(estimator, y)
+        unlabeled = packed_unlabeled_mask(y, estimator)
         is_target = unlabeled if sample_domain is None else target_mask(y, sample_domain)
         if self.needs_target_rows and not is_target.any():
             raise ValueError(
@@ -70,14 +71,6 @@ class DomainScorer:
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({params})"
-
-
-def _unlabeled_rows(estimator, y):
-    """The unlabeled marker rows of ``y`` as the estimator reads them (-1 for
-    a classifier, NaN for ``DANNRegressor``; a Pipeline's last step decides)."""
-    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-    rows = getattr(final, "_unlabeled_rows", None)
-    return rows(y) if rows is not None else unlabeled_mask(y)
 
 
 class SourceScorer(DomainScorer):
