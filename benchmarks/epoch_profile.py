@@ -50,7 +50,7 @@ def sgd(implementation):
 
 
 def real_epoch(Xs, ys, Xt, batch_size, epochs, optimizer_impl):
-    model = DANNClassifier(max_epochs=epochs, batch_size=batch_size, n_threads=-1,
+    model = DANNClassifier(max_epochs=epochs, batch_size=batch_size, n_threads="torch",
                            optimizer=sgd(optimizer_impl), random_state=0)
     model.fit(Xs, ys, X_target=Xt)
     return model, statistics.median(model.history_[1:, "dur"])

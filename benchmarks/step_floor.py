@@ -119,7 +119,7 @@ def plain_loop(Xs, ys, Xt, batch_size, n_steps, seed=0):
 
 
 def sk_dann_epoch(Xs, ys, Xt, batch_size, epochs, **params):
-    model = DANNClassifier(max_epochs=epochs, batch_size=batch_size, n_threads=-1,
+    model = DANNClassifier(max_epochs=epochs, batch_size=batch_size, n_threads="torch",
                            random_state=0, **params).fit(Xs, ys, X_target=Xt)
     durations = model.history_[:, "dur"]
     # compile=True: the first epoch holds the compilation (reported apart)

@@ -7,6 +7,7 @@ until something needs them.
 import importlib
 
 from ._version import __version__
+from . import exceptions
 from .exceptions import (
     DivergenceError,
     DivergenceWarning,
@@ -33,28 +34,8 @@ _LAZY = {
     "save_model": ".persistence",
 }
 
-__all__ = [
-    "__version__",
-    "CNNFeatures",
-    "DANNClassifier",
-    "DANNRegressor",
-    "DivergenceError",
-    "DivergenceWarning",
-    "DomainPipeline",
-    "GradientReversal",
-    "ImageAugmentation",
-    "InterruptedFitWarning",
-    "ModelFileError",
-    "NoTargetDataWarning",
-    "PackedLabelsScoringWarning",
-    "SavedVersionWarning",
-    "SlowPrecisionWarning",
-    "load_model",
-    "make_da_pipeline",
-    "pack_domains",
-    "reverse_gradient",
-    "save_model",
-]
+# The exceptions are imported above; everything else is in _LAZY.
+__all__ = ["__version__", *sorted([*_LAZY, *exceptions.__all__])]
 
 
 def __getattr__(name):

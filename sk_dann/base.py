@@ -1,9 +1,9 @@
 """What the DANN estimators share: parameters, validation, network, training.
 
-:class:`BaseDANN` holds the machinery; :mod:`sk_dann.classifier` and
-:mod:`sk_dann.regressor` say what a label is, and each writes out its
-parameters and their documentation (the shared entries are kept in sync by
-``tests/test_docstrings.py``).
+:class:`BaseDANN` holds the machinery and the constructor;
+:mod:`sk_dann.classifier` and :mod:`sk_dann.regressor` say what a label is
+(the classifier adds ``class_weight``), and both documentation strings take
+the shared entries from :mod:`sk_dann._docstrings`.
 """
 import copy
 import inspect
@@ -39,10 +39,11 @@ from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, Str
 from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
                      resolve_image_layout)
 from .batching import DOMAIN, LABEL, WEIGHT, training_targets
-from . import distributed
+from . import data_parallel
 from .net import DANNNet
 from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_submodule
-from .runtime import (KEEP_TORCH_SETTING, fixed_n_threads, fused_step_supported,
+from .runtime import (DEPRECATED_KEEP_TORCH_SETTING, KEEP_TORCH_SETTING, fixed_n_threads,
+                      fused_step_supported,
                       resolve_device, resolve_n_threads, torch_threads,
                       warn_if_bfloat16_is_slow)
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
@@ -120,7 +121,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "momentum": [StrictInterval(Real, 0, 1, closed="both")],  # as MLPClassifier
         "weight_decay": [NUMBER_AT_LEAST_ZERO],
         "max_epochs": [POSITIVE_INT],
-        "n_threads": [POSITIVE_INT, Options(Integral, {KEEP_TORCH_SETTING}), None],
+        "n_threads": [POSITIVE_INT, StrOptions({KEEP_TORCH_SETTING}),
+                      Options(Integral, {DEPRECATED_KEEP_TORCH_SETTING}), None],
         "random_state": ["random_state"],
         "on_divergence": [StrOptions({"raise", "restore_best"})],
         "warm_start": ["boolean"],
@@ -223,8 +225,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if layout.prints:  # the user's fit or partial_fit called _fit
             warn_if_bfloat16_is_slow(self.device_, self.precision, stacklevel=3)
         if layout.parallel:
-            self.device_ = distributed.rank_device(self.device_)
-            distributed.check_device_matches_backend(self.device_)
+            self.device_ = data_parallel.rank_device(self.device_)
+            data_parallel.check_device_matches_backend(self.device_)
             if self.device_.startswith("cuda"):
                 # NCCL's collectives run on the current device: this rank's GPU.
                 torch.cuda.set_device(self.device_)
@@ -251,7 +253,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self._check_same_on_every_rank(X_all, targets)
             # random_state=None draws a seed per rank; the batches and the
             # validation split must be the same on all: rank 0's.
-            self.seed_ = distributed.broadcast_from_first(self.seed_)
+            self.seed_ = data_parallel.broadcast_from_first(self.seed_)
         # As in MLPClassifier, partial_fit (one epoch a call) does not stop early.
         X_all, targets, validation = (self._validation_split(X_all, targets, layout.prints)
                                       if epochs is None else (X_all, targets, None))
@@ -341,7 +343,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _process_layout(self, epochs):
         """Where this fit stands among the processes of ``torch.distributed``."""
-        layout = distributed.process_layout(self.distributed)
+        layout = data_parallel.process_layout(self.distributed)
         if layout.parallel and epochs is not None:
             raise ValueError(
                 "partial_fit trains in one process, but a torch.distributed group of "
@@ -363,10 +365,10 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         params = {name: re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
                   for name, value in self.get_params(deep=False).items()
                   if name not in self._PER_RANK_PARAMS}
-        distributed.check_same_on_every_rank(
+        data_parallel.check_same_on_every_rank(
             data_shape=tuple(X.shape),
-            rows_fingerprint=distributed.fingerprint(X),
-            labels_and_weights_fingerprint=distributed.fingerprint(targets),
+            rows_fingerprint=data_parallel.fingerprint(X),
+            labels_and_weights_fingerprint=data_parallel.fingerprint(targets),
             classes=repr(getattr(self, "classes_", None)),
             device_type=torch.device(self.device_).type, **params)
 
@@ -443,7 +445,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             else:
                 self.net_.initialize()
                 self.net_.partial_fit(X, y_net, epochs=epochs)
-        self._n_features_out = int(self.net_.evaluate(X[:1], "features").shape[1])
+        self._n_features_out = int(self.net_.infer_head(X[:1], "features").shape[1])
 
     def _continue_training(self, X, y_net, epochs, validation, layout):
         # A seed per step count: continued training is reproducible too.
@@ -455,7 +457,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             if layout.parallel:
                 # Ranks may come from fits of their own (distributed=False):
                 # continue all from rank 0's state (DDP sends its weights).
-                distributed.continue_from_first(self.net_)
+                data_parallel.continue_from_first(self.net_)
             self.net_.partial_fit(X, y_net, epochs=epochs or self.max_epochs)
 
     def _new_module(self, X):
@@ -530,7 +532,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "value, or set the old value back to continue training.")
 
     def _continued_net(self, schedule_epochs=None, validation=None,
-                       layout=distributed.SINGLE_PROCESS):
+                       layout=data_parallel.SINGLE_PROCESS):
         """A net built from the current parameters around the fitted module.
 
         What can change between fits (``lr``, the schedules, ``lambda_max``,
@@ -576,12 +578,12 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 f"the {epoch - 1} finished epochs. Call fit again to start over, or "
                 "partial_fit to train more epochs.", InterruptedFitWarning, stacklevel=3)
 
-    def _build_net(self, module, seed, validation=None, layout=distributed.SINGLE_PROCESS):
+    def _build_net(self, module, seed, validation=None, layout=data_parallel.SINGLE_PROCESS):
         """The skorch net for ``module``, from the current parameters.
 
         ``validation`` (a skorch Dataset of held-out labeled source rows) is
         scored every epoch, and early stopping watches its loss. ``layout``
-        (:mod:`sk_dann.distributed`): a data-parallel fit trains through DDP,
+        (:mod:`sk_dann.data_parallel`): a data-parallel fit trains through DDP,
         and only its rank 0 prints."""
         verbose = self.verbose if layout.prints else 0
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
@@ -656,6 +658,13 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _check_params(self):
         """The rule table, then what a table cannot say."""
         self._validate_params()
+        if (self.n_threads == DEPRECATED_KEEP_TORCH_SETTING
+                and not isinstance(self.n_threads, bool)):
+            warnings.warn(
+                "n_threads=-1 keeps torch's thread setting, unlike scikit-learn's -1 (all "
+                "CPUs); this spelling is deprecated and will be removed in sk_dann 0.12. "
+                "Pass n_threads='torch' for the same behaviour.", FutureWarning,
+                stacklevel=4)
         for name in ("hidden_layer_sizes", "domain_hidden_layer_sizes"):
             sizes = getattr(self, name)
             if not isinstance(sizes, numbers.Integral) and not (
@@ -990,7 +999,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # the last bits of float sums, and fixed means repeatable anywhere
         # (a Dask worker scores as the sequential run does).
         with torch_threads(fixed_n_threads(self.n_threads)):
-            return self.net_.evaluate(X, head)
+            return self.net_.infer_head(X, head)
 
     def transform(self, X):
         """The learned features ``G_f(X)`` (what the domain head sees).
@@ -1007,7 +1016,12 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return self._head_output(X, "features")
 
     def predict_domain_proba(self, X):
-        """Probability, by the domain head, that each row comes from the target.
+        """Probabilities, by the domain head, of each row's domain.
+
+        Shaped as every ``predict_proba``: one column per domain in the
+        order of :meth:`predict_domain`'s values, source (0) then target
+        (1). Before sk_dann 0.11 this returned the target column alone,
+        ``(n_samples,)``; take ``[:, 1]`` for that.
 
         Parameters
         ----------
@@ -1016,10 +1030,12 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples, 2)
+            Each row sums to 1.
         """
-        logits = self._head_output(X, "domain_logits")
-        return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        logits = self._head_output(X, "domain_logits").astype(np.float64)
+        target = 1.0 / (1.0 + np.exp(-logits))
+        return np.column_stack([1.0 - target, target])
 
     def predict_domain(self, X):
         """Domain the domain head assigns to each row.
@@ -1034,7 +1050,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         ndarray of shape (n_samples,)
             0 for source, 1 for target.
         """
-        return (self.predict_domain_proba(X) > 0.5).astype(np.int64)
+        return (self.predict_domain_proba(X)[:, 1] > 0.5).astype(np.int64)
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -128,7 +128,8 @@ class BalancedDomainBatches:
     Parameters
     ----------
     dataset : skorch Dataset
-        ``dataset.X`` the inputs, ``dataset.y`` the ``(n, 2)`` label/domain array.
+        ``dataset.X`` the inputs, ``dataset.y`` the ``(n, 3)``
+        label/domain/weight array of :func:`training_targets`.
     batch_size : int
         Rows per batch, source and target together.
     seed : int
@@ -138,7 +139,7 @@ class BalancedDomainBatches:
         (see :func:`place_on_device`); otherwise each batch is gathered on
         the host and copied through pinned memory.
     rank, world_size : int, default=0, 1
-        Data-parallel training (:mod:`sk_dann.distributed`): every rank draws
+        Data-parallel training (:mod:`sk_dann.data_parallel`): every rank draws
         the same batches (same ``seed``) and yields its own share of each,
         rows ``rank::world_size`` of its source half and of its target half,
         so the ranks' shares are disjoint and together make the batch.

@@ -17,7 +17,7 @@ from skorch.utils import to_tensor
 
 from .batching import (DOMAIN, LABEL, WEIGHT, BalancedDomainBatches, SequentialBatches,
                        place_on_device)
-from . import distributed as data_parallel
+from . import data_parallel
 from .runtime import autocast, infer_in_batches
 
 __all__ = [
@@ -39,8 +39,10 @@ class DANNLoss(torch.nn.Module):
     their weights (column :data:`~sk_dann.batching.WEIGHT`: 0 for unlabeled
     rows, ``sample_weight`` times ``class_weight`` for the others); the
     domain loss is a binary cross-entropy on the domain logit, averaged over
-    all rows. Masking by arithmetic rather than boolean indexing keeps the
-    step free of device-to-host syncs.
+    all rows. Masking by arithmetic rather than boolean indexing adds no
+    device-to-host sync to the loss itself; a training step still reads a
+    few scalars back for the history and the divergence check (the label and
+    domain losses, the domain accuracy, the training loss).
     """
 
     def per_row_label_loss(self, label_output, labels):
@@ -87,9 +89,10 @@ class DANNRegressionLoss(DANNLoss):
 class DANNNet(NeuralNet):
     r"""skorch ``NeuralNet`` for domain-adversarial training.
 
-    ``X`` is the stacked source and target inputs; ``y`` an ``(n, 2)`` integer
-    array from :func:`~sk_dann.batching.training_targets`: encoded class
-    (``-1`` = unlabeled) and domain (0 source, 1 target). The module must
+    ``X`` is the stacked source and target inputs; ``y`` the ``(n, 3)``
+    float32 array of :func:`~sk_dann.batching.training_targets`: the encoded
+    label (class code or standardised value), the domain (0 source, 1
+    target) and the row's weight in the label loss (0 for unlabeled rows). The module must
     return ``(class_logits, domain_logits)`` and expose a ``reversal`` layer,
     as :class:`~sk_dann.networks.DANNModule` does.
 
@@ -117,7 +120,10 @@ class DANNNet(NeuralNet):
     iterator_valid : class, default=SequentialBatches
         Called as ``iterator_valid(dataset, batch_size=, device=)``.
     train_split : None
-        No validation split: DANN's only labels are the source's.
+        skorch's validation split. ``None`` (the default): none. The
+        estimators pass a predefined split of held-out labeled source rows
+        with ``early_stopping=True`` (:meth:`forget_training_state` drops it
+        once the fit is over).
     precision : {"float32", "bfloat16"}, default="float32"
         ``"bfloat16"`` runs the module's forward passes (training and
         inference) under ``torch.autocast`` on the net's device; the weights,
@@ -125,10 +131,10 @@ class DANNNet(NeuralNet):
     seed : int, default=0
         Seed of the training batch order.
     eval_batch_size : int, default=1024
-        Rows per batch in :meth:`evaluate`.
+        Rows per batch in :meth:`infer_head`.
     distributed : bool, default=False
         Train data-parallel over the initialised ``torch.distributed`` group
-        (:mod:`sk_dann.distributed`): training forward passes go through a
+        (:mod:`sk_dann.data_parallel`): training forward passes go through a
         ``DistributedDataParallel`` wrapper of the module (made at the first
         training step, dropped when training ends), each rank takes its share
         of every batch, and the per-batch history values are averaged over
@@ -286,7 +292,7 @@ class DANNNet(NeuralNet):
         Parameters
         ----------
         X : array, sparse matrix or tensor
-        y : (n, 2) int array from ``training_targets``, or None for inference
+        y : (n, 3) float32 array from ``training_targets``, or None for inference
 
         Returns
         -------
@@ -484,7 +490,15 @@ class DANNNet(NeuralNet):
 
     # -- inference -----------------------------------------------------------
     def evaluate(self, X, output="label_logits"):
-        """Run one head of the module over ``X`` in batches of ``eval_batch_size``.
+        """Deprecated alias of :meth:`infer_head` (removed in 0.12)."""
+        warnings.warn("DANNNet.evaluate is deprecated and will be removed in sk_dann "
+                      "0.12: it runs inference, it does not score; use infer_head().",
+                      FutureWarning, stacklevel=2)
+        return self.infer_head(X, output)
+
+    def infer_head(self, X, output="label_logits"):
+        """Run one head of the module over ``X`` in batches of ``eval_batch_size``
+        (inference: the module in eval mode, no gradients).
 
         Parameters
         ----------

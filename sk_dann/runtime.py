@@ -32,6 +32,7 @@ import torch
 from .exceptions import SlowPrecisionWarning
 
 __all__ = [
+    "DEPRECATED_KEEP_TORCH_SETTING",
     "KEEP_TORCH_SETTING",
     "PRECISIONS",
     "autocast",
@@ -51,7 +52,10 @@ __all__ = [
 PRECISIONS = ("float32", "bfloat16")
 
 #: ``n_threads`` value that leaves torch's thread setting as it is.
-KEEP_TORCH_SETTING = -1
+KEEP_TORCH_SETTING = "torch"
+#: The old spelling of :data:`KEEP_TORCH_SETTING`, deprecated: in
+#: scikit-learn, ``n_jobs=-1`` means all CPUs, not "leave it".
+DEPRECATED_KEEP_TORCH_SETTING = -1
 
 
 # -- device -------------------------------------------------------------------
@@ -244,7 +248,7 @@ def busy_cpus(samples=5, interval=0.002):
 
 def fixed_n_threads(n_threads):
     """The count a fixed ``n_threads`` (a positive int) sets; ``None`` for the
-    automatic count (``None``) and for ``-1`` (torch's setting). Inference
+    automatic count (``None``) and for ``"torch"`` (torch's setting). Inference
     uses only this: reading the load costs a few ms per call."""
     if isinstance(n_threads, Integral) and not isinstance(n_threads, bool) and n_threads > 0:
         return int(n_threads)
@@ -257,9 +261,10 @@ def resolve_n_threads(n_threads):
     ``None`` (the default): the usable CPUs not occupied by other runnable
     tasks at this moment, at least 1 and at most torch's current setting (so
     ``OMP_NUM_THREADS`` and ``torch.set_num_threads`` still cap it). A
-    positive int is used as given; ``-1`` keeps torch's setting.
+    positive int is used as given; ``"torch"`` (and the deprecated ``-1``)
+    keeps torch's setting.
     """
-    if n_threads == KEEP_TORCH_SETTING or n_threads is not None:
+    if n_threads is not None:
         return fixed_n_threads(n_threads)
     idle = usable_cpus() - busy_cpus()
     return max(1, min(torch.get_num_threads(), idle))

@@ -65,6 +65,15 @@ def test_string_labels_and_history_columns(moons, fast):
     assert set(clf.predict_domain(Xt)) <= {0, 1}
 
 
+def test_predict_domain_proba_is_shaped_as_every_predict_proba(moons, fast):
+    Xs, ys, Xt, _ = moons
+    clf = DANNClassifier(random_state=0, **fast).fit(Xs, ys, X_target=Xt)
+    proba = clf.predict_domain_proba(np.r_[Xs, Xt])
+    assert proba.shape == (len(Xs) + len(Xt), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict_domain(np.r_[Xs, Xt]), proba.argmax(axis=1))
+
+
 def test_no_target_warns_and_lambda_zero_does_not(moons, recwarn, fast):
     Xs, ys, _, _ = moons
     with pytest.warns(NoTargetDataWarning):

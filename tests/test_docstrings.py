@@ -1,8 +1,9 @@
-"""The estimators' parameters and their documentation, written out once each.
+"""The estimators' parameters and their documentation.
 
-``DANNClassifier`` and ``DANNRegressor`` each spell out their constructor and
-their numpydoc (as scikit-learn's MLP estimators do), so IDEs and numpydoc
-see them; these tests keep the two in sync with each other and with the code.
+The entries ``DANNClassifier`` and ``DANNRegressor`` share are written once
+(:mod:`sk_dann._docstrings`) and filled into each class docstring, so
+``help()``, IDEs and numpydoc see the whole text; these tests keep the
+documentation in step with the constructors and the examples running.
 """
 import doctest
 import inspect
@@ -16,20 +17,24 @@ import sk_dann.model_selection._refit
 import sk_dann.pipeline
 import sk_dann.regressor
 from sk_dann import DANNClassifier, DANNRegressor
+from sk_dann._docstrings import SHARED_ATTRIBUTES, SHARED_PARAMETERS, with_shared_docs
 
 ESTIMATORS = [DANNClassifier, DANNRegressor]
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: e.__name__)
-def test_constructor_is_written_out_and_every_parameter_documented(estimator):
-    assert "__init__" in vars(estimator)  # its own, not the base class's
+def test_every_parameter_is_documented_in_the_constructors_order(estimator):
     signature = [name for name in inspect.signature(estimator.__init__).parameters
                  if name != "self"]
     documented = [entry.name for entry in ClassDoc(estimator)["Parameters"]]
     assert documented == signature
 
 
-def test_shared_parameters_and_attributes_read_the_same():
+def test_the_shared_entries_are_filled_in_and_read_the_same():
+    for estimator in ESTIMATORS:
+        assert "{shared_" not in estimator.__doc__
+        assert SHARED_PARAMETERS.lstrip() in estimator.__doc__
+        assert SHARED_ATTRIBUTES.lstrip() in estimator.__doc__
     assert_docstring_consistency(
         ESTIMATORS, include_params=True, exclude_params=["class_weight"],
         include_attrs=True, exclude_attrs=["classes_", "y_mean_, y_scale_"])
@@ -52,3 +57,11 @@ def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_a_docstring_without_the_markers_is_refused():
+    class Plain:
+        """No markers."""
+
+    with pytest.raises(ValueError, match="shared_parameters"):
+        with_shared_docs(Plain)

@@ -147,7 +147,7 @@ def test_uint8_images_are_not_copied_to_float_as_a_whole(monkeypatch):
 
     def recording_take_rows(X, rows):
         batch = take_rows(X, rows)
-        if batch.dim() > 2:  # image rows, not the (n, 2) label/domain rows
+        if batch.dim() > 2:  # image rows, not the (n, 3) label/domain/weight rows
             batch_dtypes.add(batch.dtype)
         return batch
 

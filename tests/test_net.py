@@ -266,3 +266,12 @@ def test_forgetting_training_state_leaves_an_ordinary_fitted_net_without_rows():
     np.testing.assert_array_equal(pickle.loads(pickled).predict_proba(X), before)
     with pytest.warns(FutureWarning, match="forget_training_state"):
         net.release_training_data()
+
+
+def test_infer_head_runs_a_head_and_evaluate_is_its_deprecated_name():
+    X, y = _data()
+    net = _net().fit(X, y)
+    features = net.infer_head(X, "features")
+    assert features.shape == (len(X), 8) and features.dtype == np.float32
+    with pytest.warns(FutureWarning, match="infer_head"):
+        np.testing.assert_array_equal(net.evaluate(X, "features"), features)

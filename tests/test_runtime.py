@@ -88,13 +88,21 @@ def test_a_fixed_n_threads_holds_for_inference_too(moons, fast):
         assert _RecordsInferenceThreads.seen == {2}
 
 
-def test_minus_one_keeps_torchs_setting(moons, fast):
+def test_torch_keeps_torchs_setting_and_minus_one_says_it_is_deprecated(moons, fast):
     Xs, ys, Xt, _ = moons
-    _RecordsThreads.seen = set()
-    with torch_threads(1):
-        DANNClassifier(feature_extractor=_RecordsThreads(), n_threads=-1, **fast).fit(
-            Xs, ys, X_target=Xt)
-    assert _RecordsThreads.seen == {1}
+    for n_threads in ("torch", -1):
+        _RecordsThreads.seen = set()
+        with torch_threads(1), warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            DANNClassifier(feature_extractor=_RecordsThreads(), n_threads=n_threads,
+                           **fast).fit(Xs, ys, X_target=Xt)
+        assert _RecordsThreads.seen == {1}
+        deprecations = [w for w in said if issubclass(w.category, FutureWarning)]
+        if n_threads == -1:
+            assert "n_threads='torch'" in str(deprecations[0].message)
+            assert deprecations[0].filename == __file__
+        else:
+            assert not deprecations
 
 
 def test_the_default_never_exceeds_torchs_setting():

@@ -198,3 +198,14 @@ def test_bad_use_under_torchrun_gets_clear_errors_on_every_rank(tmp_path):
     assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
     # every rank recorded the same (rank-averaged) losses
     assert models[0].history_[:, "train_loss"] == models[1].history_[:, "train_loss"]
+
+
+def test_the_old_module_name_still_imports_and_says_it_is_deprecated():
+    import importlib
+    import sys
+
+    import sk_dann.data_parallel
+    sys.modules.pop("sk_dann.distributed", None)
+    with pytest.warns(FutureWarning, match="sk_dann.data_parallel"):
+        old = importlib.import_module("sk_dann.distributed")
+    assert old.process_layout is sk_dann.data_parallel.process_layout
