@@ -7,17 +7,25 @@ times, and prints each run and the medians.
 
     git worktree add /tmp/old <commit>
     python benchmarks/ab_epoch.py /tmp/old . --repeats 5
+
+Writes the medians to ``<out>/ab_epoch.md`` and the runs to ``.json``.
 """
-import argparse
+import os
 import statistics
 import subprocess
 import sys
 
+from _harness import machine, make_parser, save_results
+
+# Run in the checkout, with it and its benchmarks/ on PYTHONPATH, so that
+# sk_dann comes from there (an older checkout has make_scale_data in suite.py).
 CHILD = """
-import statistics, sys, torch
+import statistics, torch
 torch.set_num_threads(1)
-sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
-from suite import make_scale_data
+try:
+    from _harness import make_scale_data
+except ImportError:
+    from suite import make_scale_data
 from sk_dann import DANNClassifier, pack_domains
 X, y = pack_domains(*make_scale_data()[:3])
 for b in (64, 256):
@@ -27,7 +35,7 @@ for b in (64, 256):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = make_parser(__doc__)
     parser.add_argument("a")
     parser.add_argument("b")
     parser.add_argument("--repeats", type=int, default=5)
@@ -35,16 +43,27 @@ def main():
     times = {(root, b): [] for root in (args.a, args.b) for b in (64, 256)}
     for _ in range(args.repeats):
         for root in (args.a, args.b):
-            out = subprocess.run([sys.executable, "-c", CHILD.format(root=root)],
+            path = os.path.abspath(root)
+            # cwd too: ``python -c`` puts the current folder before PYTHONPATH.
+            env = {**os.environ,
+                   "PYTHONPATH": os.pathsep.join([path, os.path.join(path, "benchmarks")])}
+            out = subprocess.run([sys.executable, "-c", CHILD], cwd=path, env=env,
                                  capture_output=True, text=True, check=True).stdout
             for line in out.split("\n"):
                 if line.strip():
                     batch, seconds = line.split()
                     times[root, int(batch)].append(float(seconds))
             print(root, {b: round(times[root, b][-1], 3) for b in (64, 256)}, flush=True)
+    lines, rows = [], []
     for b in (64, 256):
         a, c = (statistics.median(times[r, b]) for r in (args.a, args.b))
-        print(f"batch {b}: {args.a} {a:.3f} s, {args.b} {c:.3f} s, ratio b/a {c / a:.2f}")
+        lines.append(f"batch {b}: {args.a} {a:.3f} s, {args.b} {c:.3f} s, "
+                     f"ratio b/a {c / a:.2f}")
+        rows.append({"batch": b, "a": args.a, "b": args.b, "a_epoch_s": a, "b_epoch_s": c,
+                     "ratio_b_a": c / a, "a_runs": times[args.a, b],
+                     "b_runs": times[args.b, b]})
+    save_results(args.out, "ab_epoch", "\n".join(lines), rows,
+                 machine(threads=1, repeats=args.repeats))
 
 
 if __name__ == "__main__":

@@ -12,22 +12,21 @@ and the ratio to the idle machine with the same thread setting.
 
 "default" is ``DANNClassifier()``'s own choice (``n_threads=None``); a number
 is passed as ``n_threads``; ``torch:N`` sets ``torch.set_num_threads(N)``
-before the fit and leaves ``n_threads`` at "keep torch's setting" (-1), the
+before the fit and leaves ``n_threads`` at "keep torch's setting" (``"torch"``), the
 behaviour of sk_dann before ``n_threads`` existed.
 
-Writes benchmarks/results/busy_machine.{json,md}.
+Writes ``<out>/busy_machine.json`` and ``.md`` (``--out``: benchmarks/results
+unless given).
 """
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
+from _harness import machine, make_parser, save_results
 
 
 def child(threads, epochs):
@@ -40,7 +39,7 @@ def child(threads, epochs):
     params = {}
     if threads.startswith("torch:"):
         torch.set_num_threads(int(threads.split(":")[1]))
-        params["n_threads"] = -1
+        params["n_threads"] = "torch"
     elif threads != "default":
         params["n_threads"] = int(threads)
     src, tgt = load_office_caltech("amazon"), load_office_caltech("webcam")
@@ -81,14 +80,16 @@ def measure(threads, n_busy, epochs, env, timeout):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", nargs="+", default=["default", "1", "2", "torch:2"])
+    parser = make_parser(__doc__)
+    # Not the harness's --threads (one number for every fit): the settings compared.
+    parser.add_argument("--threads", nargs="+", default=["default", "1", "2", "torch:2"],
+                        help="n_threads settings compared: default, N or torch:N "
+                             "(default: default 1 2 torch:2)")
     parser.add_argument("--busy", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--env", nargs="*", default=[], help="NAME=VALUE for the fits")
-    parser.add_argument("--out", default=str(RESULTS / "busy_machine"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -112,21 +113,16 @@ def main():
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     lines = [
-        f"# Beside busy processes ({platform.processor() or platform.machine()}, "
-        f"{cpus} CPUs, {args.epochs} epochs of Office-Caltech A->W, median epoch, "
-        f"median of {args.repeats} fits)",
+        f"# Beside busy processes ({args.epochs} epochs of Office-Caltech A->W, "
+        f"median epoch, median of {args.repeats} fits)",
         "", f"env: {env or 'as is'}", "",
         "| n_threads | busy processes | s/epoch | x idle | threads used |",
         "| --- | --- | --- | --- | --- |",
     ]
     lines += [f"| {r['threads']} | {r['busy']} | {r['epoch_s']:.3f} | {r['ratio_to_idle']:.2f} "
               f"| {r.get('threads_used')} |" for r in rows]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps({"env": env, "cpus": cpus, "rows": rows},
-                                                   indent=1))
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results(args.out, "busy_machine", "\n".join(lines), {"env": env, "rows": rows},
+                 machine(usable_cpus=cpus))
 
 
 if __name__ == "__main__":

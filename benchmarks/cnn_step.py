@@ -25,23 +25,17 @@ that an option does not change what is learned beyond noise).
 
 Writes ``<out>/cnn_step.json`` and ``.md``.
 """
-import argparse
-import platform
 import statistics
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _results import save_results  # noqa: E402
-from digits import paper_settings, subset  # noqa: E402
-
-from sk_dann import DANNClassifier  # noqa: E402
-from sk_dann.datasets import load_mnist_mnistm  # noqa: E402
-from sk_dann.networks import mnist_cnn  # noqa: E402
-from sk_dann.runtime import cpu_bfloat16_instructions  # noqa: E402
+from _harness import machine, make_parser, save_results
+from digits import paper_settings, subset
+from sk_dann import DANNClassifier
+from sk_dann.datasets import load_mnist_mnistm
+from sk_dann.networks import mnist_cnn
+from sk_dann.runtime import cpu_bfloat16_instructions
 
 
 class ChannelsLastMNIST(torch.nn.Module):
@@ -68,14 +62,11 @@ def variants(threads):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", default="../shared/data")
+    parser = make_parser(__doc__, data_dir=True, threads=2)
     parser.add_argument("--images", type=int, default=9600,
                         help="images of each domain (steps per epoch: images / 64)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
 
     data = subset(load_mnist_mnistm(args.data_dir, protocol="full"), args.images)
@@ -101,10 +92,10 @@ def main():
 
     reference = statistics.median(r["step_ms"] for r in next(iter(runs.values())))
     bf16 = cpu_bfloat16_instructions()
-    machine = (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-               f"torch threads available, torch {torch.__version__}, bf16 instructions: "
-               f"{'unknown' if bf16 is None else (', '.join(bf16[1]) or 'none')}")
-    lines = [f"Machine: {machine}. {args.images} images per domain, {steps} steps of "
+    record = machine(args.threads, torch_threads_available=torch.get_num_threads(),
+                     bf16_instructions="unknown" if bf16 is None else (
+                         ", ".join(bf16[1]) or "none"))
+    lines = [f"{args.images} images per domain, {steps} steps of "
              f"{settings['batch_size']} per epoch, {args.epochs} epochs, {args.rounds} "
              "rounds; step time: median over rounds of the median epoch after the first.",
              "", "| variant | ms/step (median) | per round | ratio to reference | "
@@ -123,8 +114,8 @@ def main():
             f"{step / reference:.2f} | {first} | "
             f"{statistics.median(r['test_accuracy'] for r in results):.4f} |")
     save_results(args.out, "cnn_step", "\n".join(lines),
-                 {"machine": machine, "images": args.images, "steps_per_epoch": steps,
-                  "epochs": args.epochs, "runs": runs})
+                 {"images": args.images, "steps_per_epoch": steps, "epochs": args.epochs,
+                  "runs": runs}, record)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,7 @@ process) is the reference for the scores.
 
 Writes ``<out>/dask_grid_search.json`` and ``.md``.
 """
-import argparse
-import os
-import platform
-import sys
 import time
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -28,13 +23,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from _harness import machine, make_parser, save_results
 from sk_dann import DANNClassifier, pack_domains
 from sk_dann.datasets import load_office_caltech
 from sk_dann.model_selection import (DomainStratifiedKFold, SoftNeighborhoodDensityScorer,
                                      SourceScorer)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import save_results  # noqa: E402
 
 GRID = {"dannclassifier__lambda_max": [0.0, 0.1, 0.3, 1.0],
         "dannclassifier__lr": [0.01, 0.003]}
@@ -59,10 +52,9 @@ def _search_scores(X, y, max_epochs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--max-epochs", type=int, default=100)
-    parser.add_argument("--out", default="benchmarks/results")
     args = parser.parse_args(argv)
     from distributed import Client, LocalCluster
 
@@ -93,8 +85,7 @@ def main(argv=None):
 
     n_fits = len(GRID["dannclassifier__lambda_max"]) * len(GRID["dannclassifier__lr"]) * 3
     header = (f"Grid search, Office-Caltech A->W packed, {n_fits // 3} candidates x 3 folds "
-              f"= {n_fits} fits of {args.max_epochs} epochs, one thread per fit "
-              f"({os.cpu_count()} CPUs, {platform.processor() or platform.machine()})")
+              f"= {n_fits} fits of {args.max_epochs} epochs, one thread per fit")
     lines = [header, "", "| run | wall time (s) | speed-up vs 1 worker | scores identical "
              "to sequential |", "|---|---:|---:|---|"]
     for row in rows:
@@ -103,7 +94,7 @@ def main(argv=None):
     table = "\n".join(lines)
     save_results(args.out, "dask_grid_search", table,
                  {"rows": rows, "max_epochs": args.max_epochs, "grid": GRID,
-                  "reference_scores": reference})
+                  "reference_scores": reference}, machine(threads=1))
 
 
 if __name__ == "__main__":

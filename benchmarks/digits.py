@@ -33,16 +33,14 @@ written from that file. ``--subset N`` runs on the first N images of each
 domain (a smoke test; its rows are kept apart from the full ones).
 The reduced protocol writes benchmarks/results/digits.json and digits.md.
 """
-import argparse
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from _harness import ResultRows, machine, machine_line, make_parser, save_results
 from sk_dann import DANNClassifier
 from sk_dann.datasets import load_mnist_mnistm, load_mnist_usps
 from sk_dann.images import channel_mean_std
@@ -68,11 +66,6 @@ EXTRA_ROWS = {
 }
 #: JMLR 2016, table 2, MNIST -> MNIST-M (target test accuracy).
 PAPER = {"paper source-only .5225": 0.5225, "paper DANN .7666": 0.7666}
-
-
-def machine_line(threads):
-    return (f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
-            f"{threads} thread(s), device cpu")
 
 
 # -- the reduced protocol (test splits), as before ---------------------------------
@@ -139,36 +132,6 @@ def subset(data, n):
                          for key, value in data.items()})
 
 
-def read_done(path):
-    """The finished rows in ``path``; a line cut short by a killed run is
-    skipped, with a message (that row is run again)."""
-    if not path.exists():
-        return []
-    rows = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                print(f"{path}:{number}: not a whole row (a run stopped while writing "
-                      "it?); skipped", flush=True)
-    return rows
-
-
-def append_row(path, row):
-    """Add ``row`` as one JSON line, on a line of its own, flushed to disk."""
-    text = json.dumps(row) + "\n"
-    if path.exists() and path.stat().st_size:
-        with open(path, "rb") as existing:
-            existing.seek(-1, 2)
-            if existing.read(1) != b"\n":
-                text = "\n" + text  # after a line cut short
-    with open(path, "a") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-
-
 def describe_settings(base, settings):
     """What a results row records of its settings (read back by ``family``)."""
     if base == "package":
@@ -182,7 +145,7 @@ def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path
               extra_rows=()):
     """Fit each (row, seed) not yet in ``results_path``; append each as it ends."""
     done = {(r["model"], r["seed"], r["epochs"], r["subset"])
-            for r in read_done(results_path)}
+            for r in ResultRows(results_path).read()}
     rows = {**{name: (lambda_max, "paper", {}) for name, lambda_max in MODELS.items()},
             **{name: EXTRA_ROWS[name] for name in extra_rows}}
     todo = [(model, lambda_max, base, changes, seed)
@@ -211,14 +174,14 @@ def run_paper(data_dir, protocol, seeds, threads, epochs, n_subset, results_path
                   f"domain acc {clf.history_[-1, 'domain_acc']:.3f})", flush=True)
         row = dict(protocol=protocol, model=model, lambda_max=lambda_max, seed=seed,
                    epochs=epochs, subset=n_subset, threads=threads,
-                   machine=machine_line(threads),
+                   machine=machine_line(machine(threads)),
                    test_accuracy=curve[-1], best_epoch=int(np.argmax(curve)) + 1,
                    test_curve=curve, epoch_s=epoch_s,
                    target_train_accuracy=float(clf.score(data.X_target, data.y_target)),
                    source_accuracy=float(clf.score(data.X_source, data.y_source)),
                    final_domain_acc=float(clf.history_[-1, "domain_acc"]),
                    settings=describe_settings(base, settings))
-        append_row(results_path, row)
+        ResultRows(results_path).append(row)
         print(json.dumps({k: v for k, v in row.items() if k != "test_curve"}), flush=True)
 
 
@@ -270,14 +233,11 @@ def draw_curves(rows, path, protocol):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", default="../shared/data")
+    parser = make_parser(__doc__, data_dir=True, threads=1)
     parser.add_argument("--protocol", choices=["reduced", "full", "disjoint"],
                         default="reduced")
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="seeds (default: 0 1 2 reduced, 0 full/disjoint)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (results depend on it; 1 by default)")
     parser.add_argument("--epochs", type=int, default=15,
                         help="epochs of the full/disjoint protocols")
     parser.add_argument("--subset", type=int, default=None,
@@ -285,34 +245,27 @@ def main():
     parser.add_argument("--rows", nargs="+", choices=[*MODELS, *EXTRA_ROWS], default=None,
                         help="full/disjoint: only these rows (default: the three fixed "
                              "ones); the others change the paper's settings")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     if args.protocol == "reduced":
         seeds = args.seeds or [0, 1, 2]
         results = run_reduced(args.data_dir, seeds, args.threads)
-        markdown = reduced_table(results)
-        print(markdown)
-        machine = machine_line(args.threads)
-        (out / "digits.json").write_text(json.dumps(
-            {"machine": machine, "seeds": seeds, "results": results}, indent=1))
-        (out / "digits.md").write_text(f"Machine: {machine}\n\n{markdown}\n")
+        save_results(args.out, "digits", reduced_table(results), results,
+                     machine(args.threads, seeds=seeds))
         return
     extra_rows = [name for name in args.rows or [] if name in EXTRA_ROWS]
     if args.rows:
         for name in set(MODELS) - set(args.rows):
             del MODELS[name]
-    results_path = out / f"digits_{args.protocol}.jsonl"
+    results_path = Path(args.out) / f"digits_{args.protocol}.jsonl"
     run_paper(args.data_dir, args.protocol, args.seeds or [0], args.threads, args.epochs,
               args.subset, results_path, extra_rows)
-    rows = read_done(results_path)
+    rows = ResultRows(results_path).read()
     markdown = paper_table(rows)
     print(markdown)
     machines = sorted({r["machine"] for r in rows})
-    (out / f"digits_{args.protocol}.md").write_text(
+    (Path(args.out) / f"digits_{args.protocol}.md").write_text(
         f"Machine: {'; '.join(machines)}\n\n{markdown}\n")
-    draw_curves(rows, out / f"digits_{args.protocol}.png", args.protocol)
+    draw_curves(rows, Path(args.out) / f"digits_{args.protocol}.png", args.protocol)
 
 
 if __name__ == "__main__":

@@ -16,22 +16,15 @@ the replay: ``default`` (what ``optimizer="sgd"`` gets), ``foreach`` or
 ``fused`` (one kernel for all parameters). Writes
 ``<out>/epoch_profile.json`` and ``.md``.
 """
-import argparse
-import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from suite import make_scale_data  # noqa: E402
-from _results import save_results  # noqa: E402
-
-from sk_dann import DANNClassifier  # noqa: E402
-from sk_dann.batching import take_rows  # noqa: E402
+from _harness import machine, make_parser, make_scale_data, save_results
+from sk_dann import DANNClassifier
+from sk_dann.batching import take_rows
 
 PHASES = ("gather", "forward + loss", "backward", "optimizer")
 
@@ -91,13 +84,11 @@ def replay_epoch(model, Xs, ys, Xt, batch_size):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__, threads=1)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256])
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--optimizer-impl", default="default",
                         choices=["default", "foreach", "fused"])
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     Xs, ys, Xt, _ = make_scale_data()
@@ -108,15 +99,16 @@ def main(argv=None):
         rows.append({"batch_size": batch_size, "epoch_s": epoch_s, **spent,
                      "skorch bookkeeping": epoch_s - sum(spent.values())})
     columns = [*PHASES, "skorch bookkeeping"]
-    lines = [f"Scale suite epoch, {args.threads} thread(s), optimizer_impl="
-             f"{args.optimizer_impl}, torch {torch.__version__}, {platform.machine()}", "",
+    lines = [f"Scale suite epoch, optimizer_impl={args.optimizer_impl}", "",
              "| batch | epoch (s) | " + " | ".join(columns) + " |",
              "|---:|---:|" + "---:|" * len(columns)]
     for row in rows:
         lines.append(f"| {row['batch_size']} | {row['epoch_s']:.2f} | " + " | ".join(
             f"{row[c]:.2f} ({100 * row[c] / row['epoch_s']:.0f}%)" for c in columns) + " |")
     table = "\n".join(lines)
-    save_results(args.out, f"epoch_profile_{args.optimizer_impl}", table, rows)
+    save_results(args.out, f"epoch_profile_{args.optimizer_impl}", table, rows,
+                 machine(args.threads, optimizer_impl=args.optimizer_impl,
+                         epochs=args.epochs))
 
 
 if __name__ == "__main__":

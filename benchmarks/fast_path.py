@@ -20,26 +20,22 @@ label head 256 -> 31), measures in one run:
 
 Writes benchmarks/results/fast_path.{json,md} (fast_path_cuda.* on a GPU).
 """
-import argparse
 import json
-import platform
+import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from skorch import NeuralNet
 from torch.utils.data import DataLoader
 
-sys.path.insert(0, str(Path(__file__).parent))
-from suite import make_scale_data  # noqa: E402
-
-from sk_dann import DANNClassifier, pack_domains  # noqa: E402
-from sk_dann.batching import training_targets  # noqa: E402
-from sk_dann.callbacks import StopOnDivergence  # noqa: E402
-from sk_dann.net import DANNNet  # noqa: E402
+from _harness import BENCHMARKS, machine, make_parser, make_scale_data, save_results
+from sk_dann import DANNClassifier, pack_domains
+from sk_dann.batching import training_targets
+from sk_dann.callbacks import StopOnDivergence
+from sk_dann.net import DANNNet
 
 
 def _sync(device):
@@ -113,10 +109,10 @@ def epoch_seconds(X, y, batch_size, epochs, precision="float32", dataloader=Fals
 
 
 MEMORY_CHILD = """
-import sys, numpy as np, torch
-sys.path.insert(0, {bench!r})
+import numpy as np, torch
 torch.set_num_threads({threads})
-from suite import PeakMemory, make_scale_data
+from _harness import make_scale_data
+from suite import PeakMemory
 from sk_dann import DANNClassifier, pack_domains
 Xs, ys, Xt, _ = make_scale_data(n_per_domain={n})
 X, y = pack_domains(Xs, ys, Xt)
@@ -128,19 +124,19 @@ print(memory.growth_mb, X.nbytes / 2**20)
 
 
 def memory_growth(n, threads):
-    code = MEMORY_CHILD.format(bench=str(Path(__file__).parent), threads=threads, n=n)
+    """The child imports from benchmarks/, found through its PYTHONPATH."""
+    code = MEMORY_CHILD.format(threads=threads, n=n)
+    path = os.pathsep.join(p for p in (str(BENCHMARKS), os.environ.get("PYTHONPATH")) if p)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
+                         check=True, env={**os.environ, "PYTHONPATH": path}).stdout.split()
     return float(out[0]), float(out[1])
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=1)
+    parser = make_parser(__doc__, threads=1)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rates = {"float32": mm_rate(torch.float32, args.device),
@@ -186,17 +182,10 @@ def main():
               "|---" * 4 + "|"]
     lines += [f"| {m['rows_per_domain']} | {m['input_mb']:.0f} | {m['peak_growth_mb']:.0f} | "
               f"{m['ratio']:.2f} |" for m in memory]
-    markdown = "\n".join(lines)
-    machine = (f"{platform.machine()}, device {args.device}, {args.threads} CPU thread(s), "
-               f"torch {torch.__version__}, "
-               f"{args.epochs} epochs per timing (median of epochs after the first)")
-    print(markdown)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     name = "fast_path" if args.device == "cpu" else f"fast_path_{torch.device(args.device).type}"
-    (out / f"{name}.json").write_text(json.dumps(
-        {"machine": machine, "mm_gflops": rates, "epochs": rows, "memory": memory}, indent=1))
-    (out / f"{name}.md").write_text(f"Machine: {machine}\n\n{markdown}\n")
+    save_results(args.out, name, "\n".join(lines),
+                 {"mm_gflops": rates, "epochs": rows, "memory": memory},
+                 machine(args.threads, args.device, epochs=args.epochs))
 
 
 if __name__ == "__main__":

@@ -13,25 +13,17 @@ source rows held out, stratified), which trains fewer epochs.
     python benchmarks/imbalanced_source.py --data-dir ../shared/data
     python benchmarks/imbalanced_source.py --data-dir ../shared/data --pairs B->D --seeds 0
 
-Writes benchmarks/results/imbalanced_source.{json,md}.
+Writes ``<out>/imbalanced_source.json`` and ``.md`` (default: benchmarks/results).
 """
-import argparse
-import json
-import sys
-from pathlib import Path
-
 import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-sys.path.insert(0, str(Path(__file__).parent))
-from suite import amazon_pairs  # noqa: E402
+from _harness import amazon_pairs, machine, make_parser, save_results
+from sk_dann import DANNClassifier, pack_domains
 
-from sk_dann import DANNClassifier, pack_domains  # noqa: E402
-
-RESULTS = Path(__file__).parent / "results"
 SETTINGS = (("none", {}), ("balanced", {"class_weight": "balanced"}),
             ("balanced_early", {"class_weight": "balanced", "early_stopping": True}))
 
@@ -42,13 +34,12 @@ def imbalance(X, y, n_negative=1000, n_positive=50):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", default="../shared/data")
+    parser = make_parser(__doc__, data_dir=True, seeds=(0, 1), threads=1)
     parser.add_argument("--pairs", nargs="+", default=["B->D", "D->E", "E->K", "K->B"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", default=str(RESULTS / "imbalanced_source"))
+    parser.add_argument("--max-epochs", type=int, default=None,
+                        help="override max_epochs (default: the estimator's, 100)")
     args = parser.parse_args()
+    epochs = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
     torch.set_num_threads(args.threads)
 
     rows = []
@@ -61,7 +52,7 @@ def main():
             row = {"pair": name, "seed": seed}
             for label, params in SETTINGS:
                 model = make_pipeline(FunctionTransformer(np.log1p), StandardScaler(),
-                                      DANNClassifier(random_state=seed, **params))
+                                      DANNClassifier(random_state=seed, **epochs, **params))
                 predicted = model.fit(X, y).predict(Xt_test)
                 row[f"{label}_balanced_acc"] = balanced_accuracy_score(yt_test, predicted)
                 row[f"{label}_acc"] = accuracy_score(yt_test, predicted)
@@ -87,11 +78,9 @@ def main():
     lines += [f"| {r['pair']} | {r['seed']} | " + " | ".join(cell(r, label) for label, _ in SETTINGS)
               + " |" for r in rows]
     lines.append("| mean | | " + " | ".join(cell(mean, label) for label, _ in SETTINGS) + " |")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps({"rows": rows, "mean": mean}, indent=1))
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results(args.out, "imbalanced_source", "\n".join(lines), {"rows": rows, "mean": mean},
+                 machine(args.threads, pairs=args.pairs, seeds=args.seeds,
+                         max_epochs=epochs.get("max_epochs", DANNClassifier().max_epochs)))
 
 
 if __name__ == "__main__":

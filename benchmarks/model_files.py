@@ -12,11 +12,8 @@ as the fitted model.
 
 Writes ``<out>/model_files.json`` and ``.md``.
 """
-import argparse
 import pickle
-import platform
 import statistics
-import sys
 import tempfile
 import time
 import warnings
@@ -26,18 +23,19 @@ import numpy as np
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _results import save_results  # noqa: E402
+from _harness import machine, make_parser, save_results
+from sk_dann import DANNClassifier, load_model, save_model
+from sk_dann.datasets import load_office_caltech, make_domain_moons
 
-from sk_dann import DANNClassifier, __version__, load_model, save_model  # noqa: E402
-from sk_dann.datasets import load_office_caltech, make_domain_moons  # noqa: E402
+#: CPU threads of the fits (and of their predictions).
+THREADS = 1
 
 
 def fitted_models():
     """name -> (fitted model, rows to predict on)."""
     Xs, ys, Xt, _ = make_domain_moons(n_samples=200, random_state=0)
     amazon, webcam = load_office_caltech("amazon"), load_office_caltech("webcam")
-    options = dict(max_epochs=2, random_state=0, n_threads=1)
+    options = dict(max_epochs=2, random_state=0, n_threads=THREADS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return {
@@ -80,8 +78,7 @@ def measure(name, model, X, folder, repeats):
 
 def table(rows, repeats):
     lines = [
-        f"sk_dann {__version__}, {platform.processor() or platform.machine()}; loads: "
-        f"median of {repeats}",
+        f"Loads: median of {repeats}",
         "",
         "| model | weights KB | pickle KB | safe file KB | safe, no optimizer state KB "
         "| pickle load s | safe load s | safe, no optimizer state load s |",
@@ -97,14 +94,14 @@ def table(rows, repeats):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         rows = [measure(name, model, X, Path(folder), args.repeats)
                 for name, (model, X) in fitted_models().items()]
-    save_results(args.out, "model_files", table(rows, args.repeats), rows)
+    save_results(args.out, "model_files", table(rows, args.repeats), rows,
+                 machine(THREADS))
 
 
 if __name__ == "__main__":

@@ -22,10 +22,6 @@ that fall below source-only. It is written to
 
 Target labels are used only to score the refitted models.
 """
-import argparse
-import itertools
-import json
-import os
 import time
 from pathlib import Path
 
@@ -34,8 +30,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer, StandardScaler
 
+from _harness import ResultRows, make_parser, office_pairs
 from sk_dann import DANNClassifier, pack_domains
-from sk_dann.datasets import load_office_caltech
 from sk_dann.model_selection import (
     DomainStratifiedKFold,
     KeepDefaultUnlessBetter,
@@ -61,10 +57,10 @@ SOURCE_ONLY = {"dannclassifier__lambda_max": 0.0, "dannclassifier__max_epochs": 
 BARS = (0.0, 0.5, 1.0, 2.0, 3.0)
 
 
-def run_pair(src, tgt, steps, seed):
+def run_pair(Xs, ys, Xt, yt, steps, seed):
     """One pair's row: per candidate, its target accuracy refitted on all rows
     and its per-fold score under each unsupervised scorer."""
-    X, y = pack_domains(src.X, src.y, tgt.X)
+    X, y = pack_domains(Xs, ys, Xt)
 
     def model(**params):
         return make_pipeline(*steps(), DANNClassifier(random_state=seed)).set_params(**params)
@@ -77,7 +73,7 @@ def run_pair(src, tgt, steps, seed):
     return {
         "params": params,
         # The oracle table: every candidate refitted on all rows, scored on target labels.
-        "target_accuracy": [float(np.mean(model(**p).fit(X, y).predict(tgt.X) == tgt.y))
+        "target_accuracy": [float(np.mean(model(**p).fit(X, y).predict(Xt) == yt))
                             for p in params],
         "fold_scores": {name: np.column_stack(
             [results[f"split{k}_test_{name}"] for k in range(N_SPLITS)]).tolist()
@@ -89,12 +85,7 @@ def read_rows(path, seeds):
     """The stored rows of this grid and fold count for ``seeds``, one per pair
     and seed (the first); a line cut short by a killed run is skipped."""
     rows = {}
-    for line in path.read_text().splitlines() if path.exists() else []:
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            print(f"{path}: skipped an incomplete line", flush=True)
-            continue
+    for row in ResultRows(path).read():
         n_folds = len(next(iter(row["fold_scores"].values()))[0])
         if row["seed"] in seeds and row["grid"] == GRID and n_folds == N_SPLITS:
             rows.setdefault((row["pair"], row["seed"]), row)
@@ -213,33 +204,30 @@ def combined_report(rows_by_suite, chosen):
     return table
 
 
-def run_suite(suite, seed, path, data_dir):
-    """Append the rows of the pairs not yet stored in ``path`` for ``seed``."""
+def run_suite(suite, seed, path, data_dir, pairs=None):
+    """Append the rows of the pairs (``pairs``: those named, else all) not yet
+    stored in ``path`` for ``seed``."""
     stored = {r["pair"] for r in read_rows(path, [seed])}
     features, domains, steps = SUITES[suite]
-    data = {d: load_office_caltech(d, features=features, data_home=data_dir) for d in domains}
-    for s, t in itertools.permutations(domains, 2):
-        pair = f"{s[0].upper()}->{t[0].upper()}"
+    for pair, (Xs, ys, Xt, _, yt) in office_pairs(features, domains, data_dir):
+        if pairs is not None and pair not in pairs:
+            continue
         if pair in stored:
             print(f"{suite} seed {seed} {pair}: stored, skipped", flush=True)
             continue
         start = time.perf_counter()
-        row = run_pair(data[s], data[t], steps, seed)
+        row = run_pair(Xs, ys, Xt, yt, steps, seed)
         row = {"suite": suite, "pair": pair, "seed": seed, "grid": GRID,
                "seconds": time.perf_counter() - start, **row}
-        with path.open("a") as f:
-            f.write(json.dumps(row) + "\n")
+        ResultRows(path).append(row)
         print(f"{suite} seed {seed} {pair}: {row['seconds']:.0f} s", flush=True)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("SK_DANN_DATA", "../shared/data"))
+    parser = make_parser(__doc__, data_dir=True, seeds=(0,))
     parser.add_argument("--suites", nargs="+", default=list(SUITES), choices=list(SUITES))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0],
-                        help="seeds of the fits and folds; the report pools them")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"),
-                        help="results folder (default: benchmarks/results beside this script)")
+    parser.add_argument("--pairs", nargs="+", default=None,
+                        help="run only these pairs, e.g. A->W (default: all)")
     parser.add_argument("--report-only", action="store_true",
                         help="print and write the tables from the rows already stored")
     args = parser.parse_args(argv)
@@ -251,7 +239,7 @@ def main(argv=None):
         path = out / f"model_selection_{suite}.jsonl"
         if not args.report_only:
             for seed in args.seeds:
-                run_suite(suite, seed, path, args.data_dir)
+                run_suite(suite, seed, path, args.data_dir, args.pairs)
         rows = read_rows(path, args.seeds)
         if rows:
             rows_by_suite[suite], chosen[suite] = rows, picked_accuracy(rows)

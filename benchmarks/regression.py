@@ -8,29 +8,23 @@ lambda_max 3, 64 hidden units, 150 epochs), one thread.
 
     python benchmarks/regression.py [--seeds 0 1 2 3 4 5 6 7] [--lambda-max 3]
 
-Writes benchmarks/results/regression.{json,md}.
+Writes ``<out>/regression.json`` and ``.md`` (default: benchmarks/results).
 """
-import argparse
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import mean_squared_error, r2_score
 
+from _harness import machine, make_parser, save_results
 from sk_dann import DANNRegressor
 from sk_dann.datasets import make_domain_moons_regression
 
-RESULTS = Path(__file__).parent / "results"
-
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=list(range(8)))
+    parser = make_parser(__doc__, seeds=range(8))
     parser.add_argument("--lambda-max", type=float, default=3.0)
     parser.add_argument("--n-samples", type=int, default=150)
     parser.add_argument("--epochs", type=int, default=150)
-    parser.add_argument("--out", default=str(RESULTS / "regression"))
     args = parser.parse_args()
     settings = dict(lr=0.05, max_epochs=args.epochs, hidden_layer_sizes=64,
                     domain_hidden_layer_sizes=64, n_threads=1)
@@ -66,12 +60,10 @@ def main():
               f"{mean['source_only_rmse']:.3f} | {mean['dann_rmse']:.3f} | "
               f"{mean['dann_fit_s']:.1f} |", "",
               f"DANN better on {wins} of {len(rows)} seeds."]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps({"rows": rows, "mean": mean,
-                                                    "wins": wins}, indent=1))
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results(args.out, "regression", "\n".join(lines),
+                 {"rows": rows, "mean": mean, "wins": wins},
+                 machine(settings["n_threads"], lambda_max=args.lambda_max,
+                         n_samples=args.n_samples, epochs=args.epochs, seeds=args.seeds))
 
 
 if __name__ == "__main__":

@@ -26,23 +26,17 @@ variant's ratio to sk_dann. ``compile=True``'s first training step (where
 
 Writes ``<out>/step_floor_<batch>.json`` and ``.md``.
 """
-import argparse
-import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).parent))
-from suite import fit_skada, make_scale_data  # noqa: E402
-from _results import save_results  # noqa: E402
-
-from sk_dann import DANNClassifier  # noqa: E402
-from sk_dann.reversal import reverse_gradient  # noqa: E402
+from _harness import machine, make_parser, make_scale_data, save_results
+from sk_dann import DANNClassifier
+from sk_dann.reversal import reverse_gradient
+from suite import fit_skada
 
 HIDDEN, DOMAIN_HIDDEN = 256, 256
 
@@ -137,14 +131,12 @@ def compile_line(compile_s):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__, threads=1)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3,
                         help="epochs per sk_dann / skada fit (their median is taken)")
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--compare-skada", action="store_true")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     Xs, ys, Xt, _ = make_scale_data()
@@ -177,8 +169,7 @@ def main(argv=None):
             print(f"round {round_ + 1}: {name}: {seconds:.3f} s/epoch", flush=True)
     medians = {name: statistics.median(values) for name, values in epochs.items()}
     lines = [f"Scale suite, batch {args.batch_size} ({n_steps} steps per epoch), "
-             f"{args.threads} thread(s), median of {args.rounds} interleaved rounds; torch "
-             f"{torch.__version__}, {platform.machine()}", "",
+             f"median of {args.rounds} interleaved rounds", "",
              "| variant | s/epoch | ms/step | / sk_dann | rounds (s/epoch) |",
              "|---|---:|---:|---:|---|"]
     for name, median in medians.items():
@@ -190,7 +181,8 @@ def main(argv=None):
     table = "\n".join(lines)
     save_results(args.out, f"step_floor_{args.batch_size}", table,
                  {"batch_size": args.batch_size, "steps_per_epoch": n_steps,
-                  "epochs_s": epochs, "compile_s": compile_s})
+                  "epochs_s": epochs, "compile_s": compile_s},
+                 machine(args.threads, rounds=args.rounds, epochs=args.epochs))
 
 
 if __name__ == "__main__":

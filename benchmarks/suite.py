@@ -24,63 +24,17 @@ unlabeled, accuracy on target test), scale (synthetic, 20k + 20k rows of
 class means).
 Writes ``<out>/<suite>[_<precision>].json`` and ``.md``.
 """
-import argparse
-import itertools
 import json
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, Normalizer, StandardScaler
 
+from _harness import (RESULTS, amazon_pairs, machine, make_parser, office_pairs,
+                      save_results, scale_pairs)
 from sk_dann import DANNClassifier
-from sk_dann.datasets import load_office_caltech
-
-AMAZON = ("books", "dvd", "electronics", "kitchen")
-
-
-def office_pairs(features, domains, data_dir):
-    data = {d: load_office_caltech(d, features=features, data_home=data_dir) for d in domains}
-    for s, t in itertools.permutations(domains, 2):
-        yield f"{s[0].upper()}->{t[0].upper()}", (data[s].X, data[s].y, data[t].X,
-                                                   data[t].X, data[t].y)
-
-
-def amazon_pairs(data_dir):
-    data = {}
-    for domain in AMAZON:
-        with np.load(Path(data_dir) / "amazon_reviews_5000" / f"{domain}.npz") as archive:
-            data[domain] = {k: archive[k] for k in ("X", "y", "X_test", "y_test")}
-    for s, t in itertools.permutations(AMAZON, 2):
-        yield f"{s[0].upper()}->{t[0].upper()}", (
-            data[s]["X"], data[s]["y"], data[t]["X"], data[t]["X_test"], data[t]["y_test"])
-
-
-def make_scale_data(n_per_domain=20_000, n_features=2048, n_classes=31, seed=0):
-    """Gaussian classes in 2048-d. The target is shifted by one offset vector
-    drawn inside the span of the class means, so it pushes target rows
-    towards other classes (a nearest-class-mean rule drops from 1.0 to about
-    0.6), while features that ignore that one direction are unharmed."""
-    rng = np.random.default_rng(seed)
-    means = rng.normal(0, 0.15, (n_classes, n_features)).astype(np.float32)
-
-    def draw(n):
-        y = rng.integers(0, n_classes, n)
-        return means[y] + rng.normal(0, 1, (n, n_features)).astype(np.float32), y
-
-    Xs, ys = draw(n_per_domain)
-    Xt, yt = draw(n_per_domain)
-    Xt += 0.6 * rng.normal(0, 1, n_classes).astype(np.float32) @ means
-    return Xs, ys, Xt, yt
-
-
-def scale_pairs(_data_dir):
-    Xs, ys, Xt, yt = make_scale_data()
-    yield "S->T", (Xs, ys, Xt, Xt, yt)
-
 
 SUITES = {
     # name: (pairs(data_dir), preprocessing before DANN, settings other than defaults)
@@ -375,10 +329,9 @@ def summarise(rows):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = make_parser(__doc__, out=RESULTS / "suite", data_dir=True, seeds=(0, 1, 2),
+                         threads=1)
     parser.add_argument("suite", choices=sorted(SUITES))
-    parser.add_argument("--data-dir", default="../shared/data")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16"])
     parser.add_argument("--epochs", type=int, default=None,
                         help="override max_epochs (default: the suite's, else 100)")
@@ -394,8 +347,6 @@ def main():
                         help="also fit sk_dann with precision='bfloat16'")
     parser.add_argument("--pairs", nargs="+", default=None,
                         help="run only these pairs, e.g. B->D (default: all)")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "suite"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.compare_adapt or args.compare_adapt_xla:  # TensorFlow reads its thread pools' sizes once, at start
@@ -405,20 +356,14 @@ def main():
     rows = run(args.suite, args.data_dir, args.seeds, args.precision, args.compare_skada,
                args.epochs, args.pairs, args.compare_adapt, args.compare_adapt_xla,
                args.compare_compile, args.compare_bfloat16)
-    markdown = summarise(rows)
-    machine = (f"{platform.machine()}, {args.threads} CPU thread(s), torch "
-               f"{torch.__version__}, precision {args.precision}, seeds {args.seeds}")
-    print(markdown)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     name = args.suite + ("" if args.precision == "float32" else f"_{args.precision}") \
         + ("_vs_skada" if args.compare_skada else "") \
         + ("_vs_adapt" if args.compare_adapt or args.compare_adapt_xla else "") \
         + ("_vs_compiled" if args.compare_compile else "") \
         + ("_vs_bf16" if args.compare_bfloat16 else "") \
         + ("" if args.pairs is None else "_" + "_".join(p.replace("->", "") for p in args.pairs))
-    (out / f"{name}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
-    (out / f"{name}.md").write_text(f"Machine: {machine}\n\n{markdown}\n")
+    save_results(args.out, name, summarise(rows), rows, machine(
+        args.threads, precision=args.precision, seeds=args.seeds))
 
 
 if __name__ == "__main__":

@@ -13,19 +13,14 @@ rows (the {-1, +1} convention, which the check lets through). Median of
 
 Writes benchmarks/results/target_given_twice.{json,md}.
 """
-import argparse
-import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from _results import save_results
+from _harness import machine, make_parser, save_results
 from sk_dann import DANNClassifier
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def data(kind, n_rows, seed):
@@ -36,10 +31,9 @@ def data(kind, n_rows, seed):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[5_000, 20_000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", default=RESULTS)
     args = parser.parse_args()
     rows = []
     for kind in ("dense", "sparse"):
@@ -54,12 +48,11 @@ def main():
             rows.append({"kind": kind, "rows": n_rows, "seconds": statistics.median(seconds)})
             print(rows[-1], flush=True)
     table = "\n".join(
-        [f"Check of a fit with -1 labels and X_target ({platform.machine()}, median of "
-         f"{args.repeats})", "", "| rows | source + target rows | seconds |",
-         "|---|---:|---:|"]
+        [f"Check of a fit with -1 labels and X_target (median of {args.repeats})", "",
+         "| rows | source + target rows | seconds |", "|---|---:|---:|"]
         + [f"| {r['kind']} | {r['rows']:,} + {r['rows']:,} | {r['seconds']:.3f} |"
            for r in rows])
-    save_results(args.out, "target_given_twice", table, rows)
+    save_results(args.out, "target_given_twice", table, rows, machine())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """One fit over 1 and 2 processes (torchrun, DistributedDataParallel) on the scale suite.
 
 The scale suite's data (synthetic, 20k + 20k rows of 2048-d, 31 classes; see
-``suite.py``), DANNClassifier at its defaults except ``max_epochs``: time per
-epoch (median of the epochs' ``dur``), target accuracy, and where the time
-of a data-parallel epoch goes:
+``make_scale_data`` in ``_harness.py``), DANNClassifier at its defaults
+except ``max_epochs``: time per epoch (median of the epochs' ``dur``), target
+accuracy, and where the time of a data-parallel epoch goes:
 
 * compute of a rank's share: the same processes, each fitting alone
   (``distributed=False``) with ``batch_size / P`` rows per step, at the same
@@ -24,7 +24,6 @@ Writes ``<out>/torchrun_scale.json`` and ``.md``.
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -36,11 +35,8 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from suite import make_scale_data  # noqa: E402
-from _results import save_results  # noqa: E402
-
-from sk_dann import DANNClassifier  # noqa: E402
+from _harness import machine, make_parser, make_scale_data, save_results
+from sk_dann import DANNClassifier
 
 
 def time_all_reduce(n_values, device, repeats=50):
@@ -110,7 +106,7 @@ def launch(processes, threads, args, result):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--runs", nargs="+", default=["1x1", "2x1", "1x2"],
                         help="PxT: P processes of T threads")
     parser.add_argument("--epochs", type=int, default=5)
@@ -118,7 +114,6 @@ def main(argv=None):
                         help="rows per step across processes")
     parser.add_argument("--batch-size", type=int, default=64, help=argparse.SUPPRESS)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -135,8 +130,8 @@ def main(argv=None):
                 rows.append(launch(processes, threads, args,
                                    os.path.join(scratch, f"{run}_{batch_size}")))
     lines = [f"Scale suite (20k + 20k rows, 2048-d, 31 classes), DANN defaults but the "
-             f"batch, {args.epochs} epochs, {args.device} ({os.cpu_count()} CPUs, "
-             f"{platform.machine()}); epoch times are medians of epochs 2-{args.epochs}", "",
+             f"batch, {args.epochs} epochs, {args.device}; epoch times are medians of "
+             f"epochs 2-{args.epochs}", "",
              "| batch per step | processes x threads | backend | steps per epoch | epoch (s) "
              "| speed-up | compute of a share (s) | all-reduce (s) | rest (s) "
              "| target accuracy |",
@@ -153,7 +148,7 @@ def main(argv=None):
             f"{row['all_reduce_s_per_epoch']:.2f} | {rest:.2f} | "
             f"{row['target_accuracy']:.3f} |")
     table = "\n".join(lines)
-    save_results(args.out, "torchrun_scale", table, rows)
+    save_results(args.out, "torchrun_scale", table, rows, machine(device=args.device))
 
 
 if __name__ == "__main__":
