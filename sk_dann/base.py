@@ -20,7 +20,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing, check_consistent_length, check_random_state
-from sklearn.utils._param_validation import Options, StrOptions
+from sklearn.utils._param_validation import Hidden, Options, StrOptions
 from sklearn.utils.validation import (_check_sample_weight, _get_feature_names, check_array,
                                       check_is_fitted, column_or_1d, validate_data)
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
@@ -122,7 +122,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "weight_decay": [NUMBER_AT_LEAST_ZERO],
         "max_epochs": [POSITIVE_INT],
         "n_threads": [POSITIVE_INT, StrOptions({KEEP_TORCH_SETTING}),
-                      Options(Integral, {DEPRECATED_KEEP_TORCH_SETTING}), None],
+                      Hidden(Options(Integral, {DEPRECATED_KEEP_TORCH_SETTING})), None],
         "random_state": ["random_state"],
         "on_divergence": [StrOptions({"raise", "restore_best"})],
         "warm_start": ["boolean"],
