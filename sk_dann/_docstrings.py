@@ -109,8 +109,10 @@ default="channel"
         What a NaN or infinite training loss does. ``"raise"``: stop with
         :class:`~sk_dann.DivergenceError` naming the epoch, lambda and lr.
         ``"restore_best"``: stop, restore the weights of the finished epoch
-        with the lowest training loss and warn (:class:`~sk_dann.DivergenceWarning`);
-        raises as ``"raise"`` if no epoch finished.
+        with the lowest training loss (with early stopping that loads the
+        best weights, of the epoch it would keep, by its rule) and warn
+        (:class:`~sk_dann.DivergenceWarning`); raises as ``"raise"`` if no
+        epoch finished.
     warm_start : bool, default=False
         ``True``: a second ``fit`` continues from the fitted weights and
         optimizer state for ``max_epochs`` more epochs instead of starting
@@ -213,6 +215,8 @@ SHARED_ATTRIBUTES = """\
 
 def with_shared_docs(cls):
     """Class decorator: fill the class docstring's shared-entry markers."""
+    if cls.__doc__ is None:  # python -OO strips docstrings
+        return cls
     for marker, text in (("{shared_parameters}", SHARED_PARAMETERS),
                          ("{shared_attributes}", SHARED_ATTRIBUTES)):
         if marker not in cls.__doc__:

@@ -29,7 +29,7 @@ from skorch.helper import predefined_split
 
 from ._version import __version__
 from .callbacks import (BestEpochRule, ProgressLRScheduler, ReversalScheduler,
-                        StopOnDivergence, find_early_stopping)
+                        StopOnDivergence, find_early_stopping, find_early_stoppings)
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._dask_arrays import refuse_dask_array
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
@@ -218,6 +218,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _fit(self, X, y, X_target, sample_domain, sample_weight, epochs, classes=None):
         self._check_params()
+        self._check_users_early_stopping(validating=self.early_stopping and epochs is None)
         self._resolve_schedules()
         continuing = hasattr(self, "net_") and (epochs is not None or self.warm_start)
         layout = self._process_layout(epochs)
@@ -687,7 +688,6 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     f"compile={self.compile!r}: {unknown} are not arguments of "
                     f"torch.compile, which takes {sorted(known)}. Pass True for its "
                     "defaults.")
-        self._check_users_early_stopping()
         for item in self.callbacks or []:
             if not isinstance(_callback_of(item), Callback) or (
                     isinstance(item, tuple) and not isinstance(item[0], str)):
@@ -695,12 +695,19 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     "callbacks must hold skorch callbacks or (name, callback) pairs, "
                     f"e.g. [skorch.callbacks.Checkpoint()]; got {item!r}.")
 
-    def _check_users_early_stopping(self):
+    def _check_users_early_stopping(self, validating):
         """An ``EarlyStopping`` in ``callbacks`` on a validation key needs the
-        validation rows only ``early_stopping=True`` holds out."""
-        early = find_early_stopping(self.callbacks)
-        if early is not None and not self.early_stopping and str(early.monitor).startswith(
-                "valid_"):
+        validation rows that only ``fit`` with ``early_stopping=True`` holds
+        out (``validating``); ``partial_fit`` holds out none."""
+        for early in find_early_stoppings(self.callbacks):
+            if validating or not str(early.monitor).startswith("valid_"):
+                continue
+            if self.early_stopping:  # then this is partial_fit
+                raise ValueError(
+                    f"callbacks holds an EarlyStopping on {early.monitor!r}, but "
+                    "partial_fit holds out no validation rows (as in MLPClassifier, "
+                    "it does not stop early). Train with fit, or monitor a training "
+                    "key such as 'domain_loss' or 'train_loss'.")
             raise ValueError(
                 f"callbacks holds an EarlyStopping on {early.monitor!r}, which needs "
                 "validation rows: set early_stopping=True (it holds out "

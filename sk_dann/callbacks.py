@@ -15,7 +15,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from .exceptions import DivergenceError, DivergenceWarning
 
 __all__ = ["BestEpochRule", "ProgressLRScheduler", "ProgressSchedule", "ReversalScheduler",
-           "StopOnDivergence", "find_early_stopping"]
+           "StopOnDivergence", "find_early_stopping", "find_early_stoppings"]
 
 
 class ProgressSchedule(Callback):
@@ -113,18 +113,29 @@ class ProgressLRScheduler(ProgressSchedule):
             net.set_learning_rate(value)
 
 
-def find_early_stopping(callbacks):
-    """The skorch ``EarlyStopping`` among ``callbacks`` (callbacks or
-    ``(name, callback)`` pairs, e.g. a net's ``callbacks_``), or ``None``.
+def find_early_stoppings(callbacks):
+    """The skorch ``EarlyStopping`` callbacks among ``callbacks`` (callbacks or
+    ``(name, callback)`` pairs, e.g. a net's ``callbacks_``), in order.
 
     Found by type, not by name: an ``EarlyStopping`` a user passes in
     ``callbacks=`` counts as sk_dann's own (``early_stopping=True``) does.
+    Anything else (a malformed entry too) is passed over.
     """
+    found = []
     for item in callbacks or []:
-        callback = item[1] if isinstance(item, tuple) else item
-        if isinstance(callback, EarlyStopping):
-            return callback
-    return None
+        if isinstance(item, tuple) and len(item) == 2:
+            item = item[1]
+        if isinstance(item, EarlyStopping):
+            found.append(item)
+    return found
+
+
+def find_early_stopping(callbacks):
+    """The first skorch ``EarlyStopping`` among ``callbacks``
+    (:func:`find_early_stoppings`), or ``None``: the one whose best epoch
+    the estimators report."""
+    found = find_early_stoppings(callbacks)
+    return found[0] if found else None
 
 
 class BestEpochRule:
@@ -163,20 +174,19 @@ class BestEpochRule:
         return math.inf if self.lower_is_better else -math.inf
 
     def improves(self, value, bar):
-        """Whether ``value`` clears ``bar`` (a NaN or infinite value never does)."""
-        if not math.isfinite(value):
-            return False
+        """Whether ``value`` clears ``bar`` (a NaN never does)."""
         return value < bar if self.lower_is_better else value > bar
 
     def next_bar(self, value):
-        """The bar after an epoch with ``value`` became the best."""
-        change = self.threshold * abs(value) if self.threshold_mode == "rel" else self.threshold
+        """The bar after an epoch with ``value`` became the best (skorch's
+        arithmetic, sign of ``value`` included in ``"rel"`` mode)."""
+        change = self.threshold * value if self.threshold_mode == "rel" else self.threshold
         return value - change if self.lower_is_better else value + change
 
     def best_epoch(self, history, first_epoch=1):
         """The best epoch (1-based, as skorch numbers them) among
         ``history``'s epochs from ``first_epoch`` on, or ``None`` when none of
-        them recorded a finite ``monitor`` value."""
+        them improved on the start (every value but NaN and the worst infinity does)."""
         best, bar = None, self.start()
         for epoch in range(first_epoch, len(history) + 1):
             value = history[epoch - 1].get(self.monitor, math.nan)

@@ -501,6 +501,18 @@ def _seed(text):
     return value
 
 
+def _n_threads(text):
+    if text == "torch":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1 and value != -1:  # -1: the deprecated spelling of "torch"; fit warns
+        raise argparse.ArgumentTypeError(f"must be a thread count >= 1 or 'torch'; got {text!r}")
+    return value
+
+
 def _predict(args):
     _refuse_overwriting([("--output", args.output)],
                         [("--model", args.model), ("--input", args.input)])
@@ -594,8 +606,9 @@ def build_parser():
     sub.add_argument("--max-epochs", type=int, default=100, help="epochs (100)")
     sub.add_argument("--seed", "--random-state", dest="random_state", type=_seed, default=0,
                      help="random seed, an integer >= 0 (0)")
-    sub.add_argument("--n-threads", type=int, default=None,
-                     help="CPU threads for the fit (default: the idle CPUs)")
+    sub.add_argument("--n-threads", type=_n_threads, default=None,
+                     help="CPU threads for the fit: a count, or 'torch' for torch's own "
+                          "setting (default: the idle CPUs)")
     sub.add_argument("--holdout", type=float, default=0.1,
                      help="share of labeled source rows held out of training to report "
                           "the source accuracy (0.1; 0 trains on all)")

@@ -103,8 +103,9 @@ class DANNNet(NeuralNet):
     :meth:`set_reversal_strength` and :meth:`set_learning_rate`.
 
     History keys per epoch: ``train_loss``, ``label_loss``, ``domain_loss``,
-    ``domain_acc`` (domain-head accuracy on training batches), and, with the
-    schedule callbacks, ``lambda`` and ``lr``.
+    ``domain_acc`` (domain-head accuracy on training batches), with the
+    schedule callbacks ``lambda`` and ``lr``, and with a validation split
+    ``valid_loss`` (the label loss) and ``valid_acc`` (classification).
 
     Parameters
     ----------
@@ -119,7 +120,7 @@ class DANNNet(NeuralNet):
         Called as ``iterator_train(dataset, batch_size=, seed=, device=)``.
     iterator_valid : class, default=SequentialBatches
         Called as ``iterator_valid(dataset, batch_size=, device=)``.
-    train_split : None
+    train_split : callable or None, default=None
         skorch's validation split. ``None`` (the default): none. The
         estimators pass a predefined split of held-out labeled source rows
         with ``early_stopping=True`` (:meth:`forget_training_state` drops it
@@ -335,9 +336,9 @@ class DANNNet(NeuralNet):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         """skorch hook: where this process stands among the ranks."""
+        self.forget_training_state(settings=False)  # a run that raised may have left some
         self._layout = (data_parallel.process_layout(True) if self.distributed
                         else data_parallel.SINGLE_PROCESS)
-        self.forget_training_state(settings=False)  # a run that raised may have left some
         self.compile_time_ = None
 
     def on_epoch_end(self, net, **kwargs):
@@ -357,14 +358,16 @@ class DANNNet(NeuralNet):
         """skorch hook: forget the run's iterator and wrappers; a data-parallel
         fit ends with rank 0's buffers (BatchNorm statistics, which each rank
         updated on its own share) on every rank."""
-        self.forget_training_state(settings=False)
         if self._layout.parallel:
             data_parallel.broadcast_buffers(self.module_)
+        self.forget_training_state(settings=False)
 
     #: What belongs to one training run, and what forgetting it leaves: the
     #: training iterator (it holds the training rows), the DDP wrapper (tied
-    #: to a process group) and the compiled callables (they do not pickle).
-    _RUN_STATE = {"_train_iterator": None, "_data_parallel": None, "_compiled_functions": dict}
+    #: to a process group), the compiled callables (they do not pickle) and
+    #: where this process stood among the ranks.
+    _RUN_STATE = {"_train_iterator": None, "_data_parallel": None, "_compiled_functions": dict,
+                  "_layout": data_parallel.SINGLE_PROCESS}
 
     def _forgotten_run_state(self, settings):
         """The attribute values of a net that remembers no training run."""
@@ -380,13 +383,13 @@ class DANNNet(NeuralNet):
         """Forget everything that belongs to one training run.
 
         The one place that says what a finished run leaves behind: the
-        training iterator (it holds the training rows), the DDP wrapper and
-        the compiled callables; with ``settings`` also the run's settings
-        that hold rows or processes: a predefined validation split
-        (``train_split``) and ``distributed``. The skorch hooks call it
-        with ``settings=False`` at each run's start and end; the estimators
-        call it once a fit is over, also one that raised; a pickle never
-        holds any of it.
+        training iterator (it holds the training rows), the DDP wrapper, the
+        compiled callables and the process layout; with ``settings`` also
+        the run's settings that hold rows or processes: a predefined
+        validation split (``train_split``) and ``distributed``. The skorch
+        hooks call it with ``settings=False`` at each run's start and end;
+        the estimators call it once a fit is over, also one that raised; a
+        pickle (a ``Checkpoint`` during training too) holds none of it.
 
         Parameters
         ----------
@@ -407,9 +410,9 @@ class DANNNet(NeuralNet):
     def __getstate__(self):
         # Never pickle one run's state (a fit that raised may have left it).
         state = super().__getstate__()
-        state.update(self._forgotten_run_state(settings=False))
-        if callable(state.get("train_split")):
-            state["train_split"] = None
+        state.update(self._forgotten_run_state(settings=True))
+        # Rebuilt on load: a pickle names no class of the data-parallel module.
+        state.pop("_layout", None)
         # skorch writes module_ (with the other device-bound attributes) into
         # a buffer of its own, and the module parameter beside it: the same
         # network twice. Keep one; __setstate__ makes them one object again.
@@ -418,6 +421,7 @@ class DANNNet(NeuralNet):
         return state
 
     def __setstate__(self, state):
+        state.setdefault("_layout", data_parallel.SINGLE_PROCESS)
         super().__setstate__(state)
         if isinstance(self.module, str) and self.module == _SAME_AS_MODULE_:
             self.module = self.module_

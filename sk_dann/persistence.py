@@ -42,6 +42,7 @@ from .exceptions import ModelFileError, SavedVersionWarning
 from .images import ImageAugmentation
 from .pipeline import DomainPipeline
 from .regressor import DANNRegressor
+from .runtime import DEPRECATED_KEEP_TORCH_SETTING, KEEP_TORCH_SETTING
 
 __all__ = [
     "ESTIMATORS",
@@ -709,7 +710,7 @@ def _check_threads(estimator):
     """The file's thread counts (torch would start that many threads)."""
     for name in ("n_threads_", "n_threads"):
         threads = getattr(estimator, name)
-        if name == "n_threads" and threads is None:
+        if name == "n_threads" and threads in (None, KEEP_TORCH_SETTING):
             continue
         if not (isinstance(threads, int) and -1 <= threads <= _MAX_THREADS and threads):
             raise ModelFileError(f"{name}={threads!r} is not a plausible thread count")
@@ -739,6 +740,11 @@ def _rebuild_estimator(record, prefix, decoder, given):
         if key in params and not isinstance(params[key], kinds):
             raise ModelFileError(f"the parameter {key} is a {type(params[key]).__name__}, "
                                  "which sk_dann never writes")
+    if params.get("n_threads") == DEPRECATED_KEEP_TORCH_SETTING and not isinstance(
+            params["n_threads"], bool):
+        # A file written before 0.11 spells "keep torch's setting" -1: read it
+        # as today's spelling instead of warning about a value the user never wrote.
+        params["n_threads"] = KEEP_TORCH_SETTING
     estimator = cls(**params)
     estimator._check_params()  # the file's values (an error here is the file's)
     for key, value in _mapping(record["attributes"]).items():

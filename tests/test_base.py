@@ -225,8 +225,15 @@ def test_a_users_early_stopping_replaces_the_built_in_one(moons, fast):
 def test_an_early_stopping_on_validation_rows_without_them_is_explained(moons, fast):
     from skorch.callbacks import EarlyStopping
     Xs, ys, Xt, _ = moons
+    on_train_loss = EarlyStopping(monitor="train_loss")
     with pytest.raises(ValueError, match="set early_stopping=True"):
-        DANNClassifier(**fast, callbacks=[EarlyStopping()]).fit(Xs, ys, X_target=Xt)
+        DANNClassifier(**fast, callbacks=[on_train_loss, EarlyStopping()]).fit(
+            Xs, ys, X_target=Xt)
+    clf = DANNClassifier(**fast, early_stopping=True, callbacks=[EarlyStopping()])
+    with pytest.raises(ValueError, match="partial_fit holds out no validation rows"):
+        clf.partial_fit(Xs, ys, X_target=Xt)
+    with pytest.raises(ValueError, match=r"\(name, callback\) pairs"):  # not an IndexError
+        DANNClassifier(**fast, callbacks=[(on_train_loss,)]).fit(Xs, ys, X_target=Xt)
 
 
 def test_partial_fit_does_not_stop_early_or_hold_rows_out(moons, fast):

@@ -92,12 +92,15 @@ def test_divergence_message_names_lambda_and_lr(moons, fast):
 
 @pytest.mark.parametrize("mode, threshold, lower", [("abs", 0.05, True), ("rel", 0.1, True),
                                                     ("abs", 0.0, False), ("rel", 0.02, False)])
-def test_best_epoch_rule_names_the_epoch_skorchs_early_stopping_keeps(mode, threshold, lower):
+@pytest.mark.parametrize("sign", [1, -1])  # negative scores: "rel" keeps the value's sign
+def test_best_epoch_rule_names_the_epoch_skorchs_early_stopping_keeps(mode, threshold, lower,
+                                                                      sign):
     from skorch.callbacks import EarlyStopping
     from skorch.history import History
 
     from sk_dann.callbacks import BestEpochRule
-    values = [1.0, 0.9, 0.88, 0.7, 0.69, 0.71, 0.5, 0.49, float("nan"), 0.6]
+    values = [sign * v for v in [1.0, 0.9, 0.88, 0.7, 0.69, 0.71, 0.5, 0.49, float("nan"),
+                                 0.6, -float("inf")]]
     early = EarlyStopping(monitor="score", lower_is_better=lower, threshold=threshold,
                           threshold_mode=mode, patience=100, sink=lambda *a, **k: None)
     net = type("Net", (), {"history": History(), "verbose": 0})()
@@ -119,3 +122,4 @@ def test_find_early_stopping_finds_it_by_type_under_any_name():
     assert find_early_stopping([LRScheduler(), ("patience", mine)]) is mine
     assert find_early_stopping([mine]) is mine
     assert find_early_stopping([LRScheduler()]) is None and find_early_stopping(None) is None
+    assert find_early_stopping([(mine,)]) is None  # a malformed entry is not a pair

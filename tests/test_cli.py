@@ -657,3 +657,15 @@ def test_an_ignored_sigint_stays_ignored(files, capsys, monkeypatch):
     finally:
         signal.signal(signal.SIGINT, previous)
     assert len(sk_dann.load_model(files / "m.skdann", callbacks=None)[-1].history_) == 4
+
+
+def test_n_threads_takes_a_count_or_torch_and_refuses_the_rest(capsys):
+    from sk_dann.cli import build_parser
+    base = ["fit", "--source", "s.csv", "--target", "t.csv", "--model", "m.skdann"]
+    parser = build_parser()
+    assert parser.parse_args([*base, "--n-threads", "torch"]).n_threads == "torch"
+    assert parser.parse_args([*base, "--n-threads", "2"]).n_threads == 2
+    for bad in ("0", "-3", "all"):
+        with pytest.raises(SystemExit):
+            parser.parse_args([*base, "--n-threads", bad])
+        assert "thread count >= 1 or 'torch'" in capsys.readouterr().err

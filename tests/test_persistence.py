@@ -710,3 +710,30 @@ def test_the_same_model_gives_the_same_bytes(saved):
 
     model = saved["pipeline_scaler_bool_labels"][0]
     assert model_bytes(model) == model_bytes(model)
+
+
+def test_keep_torchs_threads_round_trips_and_an_old_files_minus_one_reads_as_it(tmp_path):
+    Xs, ys, Xt, _ = _moons()
+    model = DANNClassifier(**{**QUICK, "n_threads": "torch"}).fit(Xs, ys, X_target=Xt)
+    save_model(model, tmp_path / "torch.skdann")
+    assert load_model(tmp_path / "torch.skdann").n_threads == "torch"
+    # A file written before 0.11 spelled it -1: read as "torch", with no
+    # deprecation warning about a value the user never wrote.
+    old = DANNClassifier(**QUICK).fit(Xs, ys, X_target=Xt)
+    old.n_threads = -1
+    save_model(old, tmp_path / "old.skdann")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        loaded = load_model(tmp_path / "old.skdann")
+    assert loaded.n_threads == "torch"
+    np.testing.assert_array_equal(loaded.predict(Xt), old.predict(Xt))
+
+
+def test_a_pickle_names_no_class_of_the_data_parallel_module():
+    Xs, ys, Xt, _ = _moons()
+    model = DANNClassifier(**QUICK).fit(Xs, ys, X_target=Xt)
+    data = pickle.dumps(model)
+    assert b"ProcessLayout" not in data and b"sk_dann.distributed" not in data
+    again = pickle.loads(data)
+    np.testing.assert_array_equal(again.predict(Xt), model.predict(Xt))
+    again.set_params(warm_start=True).fit(Xs, ys, X_target=Xt)  # trains on after loading
