@@ -56,6 +56,16 @@ def make_parser(doc, *, out=RESULTS, data_dir=False, seeds=None, threads=None):
     return parser
 
 
+def child_env(*folders):
+    """This process's environment with ``folders`` first on a child Python's
+    ``PYTHONPATH`` (before any it had), for a script's ``python -c`` children.
+    Such a child also puts its working folder first on ``sys.path``."""
+    path = [str(folder) for folder in folders]
+    if os.environ.get("PYTHONPATH"):
+        path.append(os.environ["PYTHONPATH"])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+
+
 # -- the machine ---------------------------------------------------------------
 def machine(threads=None, device="cpu", **settings):
     """What a result depends on beyond the code: the CPU, the CPUs, the

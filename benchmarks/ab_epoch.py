@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import sys
 
-from _harness import machine, make_parser, save_results
+from _harness import child_env, machine, make_parser, save_results
 
 # Run in the checkout, with it and its benchmarks/ on PYTHONPATH, so that
 # sk_dann comes from there (an older checkout has make_scale_data in suite.py).
@@ -45,8 +45,7 @@ def main():
         for root in (args.a, args.b):
             path = os.path.abspath(root)
             # cwd too: ``python -c`` puts the current folder before PYTHONPATH.
-            env = {**os.environ,
-                   "PYTHONPATH": os.pathsep.join([path, os.path.join(path, "benchmarks")])}
+            env = child_env(path, os.path.join(path, "benchmarks"))
             out = subprocess.run([sys.executable, "-c", CHILD], cwd=path, env=env,
                                  capture_output=True, text=True, check=True).stdout
             for line in out.split("\n"):

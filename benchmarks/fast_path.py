@@ -21,7 +21,6 @@ label head 256 -> 31), measures in one run:
 Writes benchmarks/results/fast_path.{json,md} (fast_path_cuda.* on a GPU).
 """
 import json
-import os
 import subprocess
 import sys
 import time
@@ -31,7 +30,8 @@ import torch
 from skorch import NeuralNet
 from torch.utils.data import DataLoader
 
-from _harness import BENCHMARKS, machine, make_parser, make_scale_data, save_results
+from _harness import (BENCHMARKS, child_env, machine, make_parser, make_scale_data,
+                      save_results)
 from sk_dann import DANNClassifier, pack_domains
 from sk_dann.batching import training_targets
 from sk_dann.callbacks import StopOnDivergence
@@ -126,9 +126,8 @@ print(memory.growth_mb, X.nbytes / 2**20)
 def memory_growth(n, threads):
     """The child imports from benchmarks/, found through its PYTHONPATH."""
     code = MEMORY_CHILD.format(threads=threads, n=n)
-    path = os.pathsep.join(p for p in (str(BENCHMARKS), os.environ.get("PYTHONPATH")) if p)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONPATH": path}).stdout.split()
+                         check=True, env=child_env(BENCHMARKS)).stdout.split()
     return float(out[0]), float(out[1])
 
 

@@ -29,12 +29,14 @@ from skorch.helper import predefined_split
 
 from ._version import __version__
 from .callbacks import (BestEpochRule, ProgressLRScheduler, ReversalScheduler,
-                        StopOnDivergence, find_early_stopping, find_early_stoppings)
+                        StopOnDivergence, callback_of, find_early_stopping,
+                        find_early_stoppings)
 from ._callers import refuse_pipeline_bypass as _refuse_pipeline_bypass
 from ._dask_arrays import refuse_dask_array
 from .exceptions import InterruptedFitWarning, NoTargetDataWarning, SavedVersionWarning
-from .domains import (align_columns, check_unique_columns, count_rows_in, row_digests,
-                      stack_rows, target_mask, warn_columns_matched_by_position)
+from .domains import (align_columns, check_unique_columns, count_rows_in,
+                      packed_unlabeled_mask, row_digests, stack_rows, target_mask,
+                      warn_columns_matched_by_position)
 from ._params import NUMBER_AT_LEAST_ZERO, POSITIVE_INT, SHARED_CONSTRAINTS, StrictInterval
 from .images import (IMAGE_LAYOUTS, NORMALIZATIONS, ImageAugmentation, build_image_input,
                      resolve_image_layout)
@@ -43,8 +45,7 @@ from . import data_parallel
 from .net import DANNNet
 from .networks import ACTIVATIONS, FEATURE_EXTRACTORS, build_dann_module, check_submodule
 from .runtime import (DEPRECATED_KEEP_TORCH_SETTING, KEEP_TORCH_SETTING, fixed_n_threads,
-                      fused_step_supported,
-                      resolve_device, resolve_n_threads, torch_threads,
+                      fused_step_supported, is_deprecated_keep_torch_setting, resolve_device, resolve_n_threads, torch_threads,
                       warn_if_bfloat16_is_slow)
 from .schedules import LAMBDA_SCHEDULES, LR_SCHEDULES, resolve_schedule
 
@@ -96,8 +97,8 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     skorch net (threads, seeds, continued fits), inference of features and
     domains.
 
-    A subclass says what a label is: :meth:`_unlabeled_rows` (the packed
-    marker), :meth:`_encode_labels` (labels -> training values, fitted
+    A subclass says what a label is (its packed marker follows from its
+    scikit-learn type, :meth:`_unlabeled_rows`): :meth:`_encode_labels` (labels -> training values, fitted
     label attributes), :meth:`_label_weights` (``class_weight``), the loss
     (:attr:`_criterion`) and the label head's width (:meth:`_n_outputs`).
     """
@@ -602,16 +603,16 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # A skorch LRScheduler of the user's owns the learning rate; then
         # lr_schedule is not applied, and the history records what it set.
         user_lr = self._user_owns_lr()
-        users_early_stopping = find_early_stopping(self.callbacks)
         # A user's own EarlyStopping replaces sk_dann's (it may monitor
         # another key, or keep other weights); early_stopping=True then only
         # holds out the validation rows it may monitor.
         early_stopping = [("early_stopping", EarlyStopping(
             monitor="valid_loss", patience=self.n_iter_no_change, threshold=self.tol,
             threshold_mode="abs", load_best=True))] if (
-                validation is not None and users_early_stopping is None) else []
-        early = users_early_stopping or (early_stopping[0][1] if early_stopping else None)
-        # A diverged fit keeps the epoch early stopping would have kept.
+                validation is not None and find_early_stopping(self.callbacks) is None) else []
+        # A diverged fit keeps the epoch early stopping would have kept: the
+        # first EarlyStopping in the net's order, as best_epoch_ reads it.
+        early = find_early_stopping([*early_stopping, *(self.callbacks or [])])
         best = BestEpochRule.of(early) if early is not None and early.load_best else None
         return DANNNet(
             module,
@@ -644,7 +645,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _user_owns_lr(self):
         """Whether a skorch ``LRScheduler`` among ``callbacks`` sets the learning rate."""
-        return any(isinstance(_callback_of(item), LRScheduler)
+        return any(isinstance(callback_of(item), LRScheduler)
                    for item in self.callbacks or [])
 
     def _compile_options(self):
@@ -659,8 +660,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _check_params(self):
         """The rule table, then what a table cannot say."""
         self._validate_params()
-        if (self.n_threads == DEPRECATED_KEEP_TORCH_SETTING
-                and not isinstance(self.n_threads, bool)):
+        if is_deprecated_keep_torch_setting(self.n_threads):
             warnings.warn(
                 "n_threads=-1 keeps torch's thread setting, unlike scikit-learn's -1 (all "
                 "CPUs); this spelling is deprecated and will be removed in sk_dann 0.12. "
@@ -689,7 +689,7 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     f"torch.compile, which takes {sorted(known)}. Pass True for its "
                     "defaults.")
         for item in self.callbacks or []:
-            if not isinstance(_callback_of(item), Callback) or (
+            if not isinstance(callback_of(item), Callback) or (
                     isinstance(item, tuple) and not isinstance(item[0], str)):
                 raise ValueError(
                     "callbacks must hold skorch callbacks or (name, callback) pairs, "
@@ -894,8 +894,11 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     _criterion = None
 
     def _unlabeled_rows(self, y):
-        """Boolean mask of the rows of ``y`` that carry the unlabeled marker."""
-        raise NotImplementedError
+        """Boolean mask of the rows of ``y`` that carry the unlabeled marker:
+        the package's one convention (:func:`~sk_dann.domains.packed_unlabeled_mask`:
+        ``-1`` for a classifier, ``NaN`` for a regressor), which the scorers
+        read too."""
+        return packed_unlabeled_mask(y, self)
 
     def _encode_labels(self, y_labeled, reset, classes, n_marked, packed):
         """The labels of the labeled rows as training values (float), setting
@@ -1088,11 +1091,6 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # only dense input is accepted.
         tags.input_tags.sparse = self._is_mlp()
         return tags
-
-
-def _callback_of(item):
-    """The callback of a ``callbacks`` entry (a callback or a (name, callback) pair)."""
-    return item[1] if isinstance(item, tuple) and len(item) == 2 else item
 
 
 def _layer_sizes(sizes):

@@ -15,7 +15,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from .exceptions import DivergenceError, DivergenceWarning
 
 __all__ = ["BestEpochRule", "ProgressLRScheduler", "ProgressSchedule", "ReversalScheduler",
-           "StopOnDivergence", "find_early_stopping", "find_early_stoppings"]
+           "StopOnDivergence", "callback_of", "find_early_stopping", "find_early_stoppings"]
 
 
 class ProgressSchedule(Callback):
@@ -113,6 +113,11 @@ class ProgressLRScheduler(ProgressSchedule):
             net.set_learning_rate(value)
 
 
+def callback_of(item):
+    """The callback of a ``callbacks`` entry (a callback or a (name, callback) pair)."""
+    return item[1] if isinstance(item, tuple) and len(item) == 2 else item
+
+
 def find_early_stoppings(callbacks):
     """The skorch ``EarlyStopping`` callbacks among ``callbacks`` (callbacks or
     ``(name, callback)`` pairs, e.g. a net's ``callbacks_``), in order.
@@ -121,13 +126,8 @@ def find_early_stoppings(callbacks):
     ``callbacks=`` counts as sk_dann's own (``early_stopping=True``) does.
     Anything else (a malformed entry too) is passed over.
     """
-    found = []
-    for item in callbacks or []:
-        if isinstance(item, tuple) and len(item) == 2:
-            item = item[1]
-        if isinstance(item, EarlyStopping):
-            found.append(item)
-    return found
+    return [callback_of(item) for item in callbacks or []
+            if isinstance(callback_of(item), EarlyStopping)]
 
 
 def find_early_stopping(callbacks):

@@ -127,9 +127,6 @@ class DANNClassifier(ClassifierMixin, BaseDANN):
                     "rows with y == -1.")
         return y
 
-    def _unlabeled_rows(self, y):
-        return unlabeled_mask(y)
-
     def _check_marker_unambiguous(self):
         if UNLABELED in self.classes_.tolist():
             raise ValueError(

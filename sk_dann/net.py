@@ -281,8 +281,7 @@ class DANNNet(NeuralNet):
         self.batches_per_epoch_ = 0
         self.batch_generator_state_ = None
         self.adapting_ = True
-        self._layout = data_parallel.SINGLE_PROCESS
-        self.forget_training_state(settings=False)
+        self.forget_training_state(settings=False)  # the layout too: one process
         self.compile_time_ = None
         return super().initialize()
 

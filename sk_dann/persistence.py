@@ -42,7 +42,7 @@ from .exceptions import ModelFileError, SavedVersionWarning
 from .images import ImageAugmentation
 from .pipeline import DomainPipeline
 from .regressor import DANNRegressor
-from .runtime import DEPRECATED_KEEP_TORCH_SETTING, KEEP_TORCH_SETTING
+from .runtime import KEEP_TORCH_SETTING, is_deprecated_keep_torch_setting
 
 __all__ = [
     "ESTIMATORS",
@@ -740,8 +740,7 @@ def _rebuild_estimator(record, prefix, decoder, given):
         if key in params and not isinstance(params[key], kinds):
             raise ModelFileError(f"the parameter {key} is a {type(params[key]).__name__}, "
                                  "which sk_dann never writes")
-    if params.get("n_threads") == DEPRECATED_KEEP_TORCH_SETTING and not isinstance(
-            params["n_threads"], bool):
+    if is_deprecated_keep_torch_setting(params.get("n_threads")):
         # A file written before 0.11 spells "keep torch's setting" -1: read it
         # as today's spelling instead of warning about a value the user never wrote.
         params["n_threads"] = KEEP_TORCH_SETTING

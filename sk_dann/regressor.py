@@ -90,9 +90,6 @@ class DANNRegressor(RegressorMixin, BaseDANN):
                              "allowed (it marks unlabeled target rows in packed data).")
         return y
 
-    def _unlabeled_rows(self, y):
-        return np.isnan(y)
-
     def _encode_labels(self, y_labeled, reset, classes, n_marked, packed):
         if np.isnan(y_labeled).any():
             raise ValueError(f"y is NaN in {int(np.isnan(y_labeled).sum())} source rows; "

@@ -40,6 +40,7 @@ __all__ = [
     "busy_cpus",
     "fixed_n_threads",
     "fused_step_supported",
+    "is_deprecated_keep_torch_setting",
     "infer_in_batches",
     "resolve_device",
     "resolve_n_threads",
@@ -56,6 +57,12 @@ KEEP_TORCH_SETTING = "torch"
 #: The old spelling of :data:`KEEP_TORCH_SETTING`, deprecated: in
 #: scikit-learn, ``n_jobs=-1`` means all CPUs, not "leave it".
 DEPRECATED_KEEP_TORCH_SETTING = -1
+
+
+def is_deprecated_keep_torch_setting(n_threads):
+    """Whether ``n_threads`` is the deprecated ``-1`` (``True`` equals 1, not -1,
+    but a bool is never a thread count)."""
+    return n_threads == DEPRECATED_KEEP_TORCH_SETTING and not isinstance(n_threads, bool)
 
 
 # -- device -------------------------------------------------------------------
