@@ -35,7 +35,7 @@ def main():
 
     # Dask starts each worker with MALLOC_TRIM_THRESHOLD_=65536; glibc then
     # maps every training step's larger tensors afresh, and a fit there ran
-    # 1.3-1.9x slower than here. Leave it out while the workers start:
+    # 1.1-1.4x slower than here. Leave it out while the workers start:
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         cluster = LocalCluster(n_workers=2, threads_per_worker=1)
     with cluster, Client(cluster), joblib.parallel_backend("dask"):

@@ -220,7 +220,7 @@ def test_the_readme_recipe_runs_the_search_on_fast_workers(packed, monkeypatch):
     # the tasks. Every fold must be scored in a worker process, not here, and
     # the worker must start without Dask's MALLOC_TRIM_THRESHOLD_, which
     # fixes glibc's mmap threshold so that every training step faults its
-    # larger tensors in afresh (benchmarks/dask_worker_fit.py: 1.3-1.9x slower).
+    # larger tensors in afresh (benchmarks/dask_worker_fit.py: 1.1-1.4x slower).
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # as in a fresh shell
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = readme.split("## Beyond one machine")[1]
