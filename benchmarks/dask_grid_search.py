@@ -8,10 +8,11 @@ Each worker count is a fresh ``LocalCluster`` of that many worker processes
 (one thread each), used through joblib's Dask backend; with one worker
 joblib would run the search in the calling process, so there the whole
 search is submitted to the worker. Each cluster is started twice: with
-Dask's default worker environment, and with ``MALLOC_TRIM_THRESHOLD_`` left
-out of it (the configuration docs/distributed.md recommends; why:
-``benchmarks/dask_worker_fit.py``). The sequential run (no Dask, in this
-process) is the reference for the speed-ups, the fit times and the scores.
+Dask's defaults, and with the configuration docs/distributed.md recommends
+(``MALLOC_TRIM_THRESHOLD_`` left out of the workers' environment, the
+statistical profiler off; why: ``benchmarks/dask_worker_fit.py``). The
+sequential run (no Dask, in this process) is the reference for the
+speed-ups, the fit times and the scores.
 
     python benchmarks/dask_grid_search.py
     python benchmarks/dask_grid_search.py --workers 2 --max-epochs 100
@@ -87,7 +88,7 @@ def median_fit_time(result):
 
 def table_of(rows, header):
     sequential = next(row for row in rows if row["workers"] == 0)
-    lines = [header, "", "| run | worker environment | wall time (s) | speed-up vs sequential "
+    lines = [header, "", "| run | worker configuration | wall time (s) | speed-up vs sequential "
              "| fit time (s) | fit time vs sequential's | scores identical to sequential |",
              "|---|---|---:|---:|---:|---:|---|"]
     for row in rows:
@@ -102,8 +103,8 @@ def table_of(rows, header):
 def main(argv=None):
     parser = make_parser(__doc__)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--environments", nargs="+", default=list(WORKER_ENVIRONMENTS),
-                        choices=list(WORKER_ENVIRONMENTS))
+    parser.add_argument("--environments", nargs="+", choices=list(WORKER_ENVIRONMENTS),
+                        default=["Dask's default", "MALLOC_TRIM_THRESHOLD_ left out, profiler off"])
     parser.add_argument("--max-epochs", type=int, default=100)
     args = parser.parse_args(argv)
 

@@ -1,41 +1,51 @@
-"""One fit inside a Dask worker against the same fit in the main process, one cause at a time.
+"""One fit inside a Dask worker against the same fit in a plain process, one cause at a time.
 
 Office-Caltech10 GoogLeNet features (embedded), amazon -> webcam, packed,
 scaled, ``DANNClassifier(max_epochs=20, n_threads=1, random_state=0)``.
 Every condition is a process (or thread) kept alive for the whole run,
 which fits once to warm up; then each round runs one fit in every
 condition in turn, so a machine whose speed drifts slows all conditions
-alike. Each fit is timed inside the process that runs it (no transfer or
-scheduling is counted), in wall and CPU time (one torch thread: the calling
-thread's user and system time), with the minor page faults it caused. Conditions:
+alike, starting one condition later than the round before, so that no
+condition always runs first. Each fit is timed inside the process that
+runs it (no transfer or scheduling is counted), in wall and CPU time (one
+torch thread: the calling thread's user and system time), with the minor
+page faults it caused. Conditions:
 
-- a plain process that only fits (as a script's main process does): the
-  reference; and this process, which also runs the clusters' schedulers and
-  clients, fitting in its main thread and in another thread (a Dask worker
-  runs tasks in a thread beside its event loop);
+- three plain processes that only fit (as a script's main process does):
+  the reference is the median of their fits in each round;
+- this process, which also runs the clusters' schedulers and clients,
+  fitting in its main thread and in another thread (a Dask worker runs
+  tasks in a thread beside its event loop);
 - a child process with one of the variables Dask's nanny sets before it
   starts a worker (``distributed.nanny.pre-spawn-environ``), each alone,
   then all of them; then glibc's default mmap threshold (128 KiB) fixed
   with ``MALLOC_MMAP_THRESHOLD_``, without trimming;
 - a Dask worker (``LocalCluster``, one worker process of one thread) with
-  Dask's default environment, and with ``MALLOC_TRIM_THRESHOLD_`` left out
-  of it (the configuration docs/distributed.md recommends).
+  Dask's defaults; with ``MALLOC_TRIM_THRESHOLD_`` left out of its
+  environment; and with that and Dask's statistical profiler off (the
+  configuration docs/distributed.md recommends).
 
-The finding: ``MALLOC_TRIM_THRESHOLD_`` alone explains the worker's slower
-fit. Setting any of glibc's malloc thresholds fixes the mmap threshold at
-its 128 KiB default (glibc otherwise raises it to the largest block freed),
-so every training step's tensors of 128 KiB or more (the first layer's
-1 MiB weight gradient, the 256 KiB batches) are mapped fresh from the kernel
-and unmapped again, page-faulting on first touch: a few hundred faults per
-step instead of about one. Fixing the mmap threshold alone, without any
-trimming, does the same.
+``--workers-only`` runs the plain processes and the workers alone: shorter
+rounds, so more of them in the same time, for differences of a few percent.
 
-    python benchmarks/dask_worker_fit.py
-    python benchmarks/dask_worker_fit.py --repeats 5 --max-epochs 20
+The finding: two causes. ``MALLOC_TRIM_THRESHOLD_`` explains most of the
+worker's slower fit: setting any of glibc's malloc thresholds fixes the
+mmap threshold at its 128 KiB default (glibc otherwise raises it to the
+largest block freed), so every training step's tensors of 128 KiB or more
+(the first layer's 1 MiB weight gradient, the 256 KiB batches) are mapped
+fresh from the kernel and unmapped again, page-faulting on first touch: a
+few hundred faults per step instead of next to none. Fixing the mmap
+threshold alone, without any trimming, does the same. The rest is the
+worker's statistical profiler, which every 10 ms takes the interpreter lock
+to sample the stack of every thread, the fit's included.
 
-Writes ``<out>/dask_worker_fit.json`` and ``.md``; each fit is appended to
-``<out>/dask_worker_fit.jsonl`` as it finishes, and a restart skips the
-(round, condition) pairs stored for the same ``--max-epochs``.
+    python benchmarks/dask_worker_fit.py --repeats 7
+    python benchmarks/dask_worker_fit.py --workers-only --repeats 15
+
+Writes ``<out>/dask_worker_fit.json`` and ``.md`` (``dask_worker_fit_workers``
+with ``--workers-only``); each fit is appended to the ``.jsonl`` file of the
+same name as it finishes, and a restart skips the whole rounds stored for the
+same ``--max-epochs`` (a round cut short runs again).
 """
 import contextlib
 import json
@@ -56,13 +66,19 @@ NANNY_ENVIRON = {"MALLOC_TRIM_THRESHOLD_": "65536", "OMP_NUM_THREADS": "1",
                  "PYTHONHASHSEED": "6640"}
 #: The Dask configuration that leaves glibc's adaptive thresholds alone.
 KEEP_GLIBC_DEFAULTS = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+#: The configuration docs/distributed.md recommends: glibc's thresholds left
+#: alone, and no statistical profiler (it samples every thread's stack every
+#: 10 ms, taking the interpreter lock from the fit each time).
+FAST_WORKERS = {**KEEP_GLIBC_DEFAULTS, "distributed.worker.profile.enabled": False}
 #: The worker environments compared: name -> Dask configuration.
-WORKER_ENVIRONMENTS = {"Dask's default environment": {},
-                       "MALLOC_TRIM_THRESHOLD_ left out": KEEP_GLIBC_DEFAULTS}
-#: The condition the others are compared with: a process that only fits, as
-#: the main process of a user's script does. (This process is not that: it
-#: also runs the clusters' schedulers and clients, in threads of its own.)
-REFERENCE = "plain process (no variable)"
+WORKER_ENVIRONMENTS = {"Dask's default": {},
+                       "MALLOC_TRIM_THRESHOLD_ left out": KEEP_GLIBC_DEFAULTS,
+                       "MALLOC_TRIM_THRESHOLD_ left out, profiler off": FAST_WORKERS}
+#: The conditions the others are compared with: processes that only fit, as
+#: the main process of a user's script does (this process is not that: it
+#: also runs the clusters' schedulers and clients, in threads of its own);
+#: three, so that one process's luck does not set the reference.
+REFERENCES = [f"plain process {number} (no variable)" for number in (1, 2, 3)]
 MALLOC_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_",
                     "MALLOC_MMAP_MAX_", "MALLOC_ARENA_MAX")
 
@@ -79,25 +95,30 @@ def one_fit(max_epochs):
 
     source, target = load_office_caltech("amazon"), load_office_caltech("webcam")
     X, y = pack_domains(source.X, source.y, target.X)
-    before = resource.getrusage(resource.RUSAGE_SELF)
+    # The calling thread's counts only: a worker's event loop runs beside it.
+    before = resource.getrusage(resource.RUSAGE_THREAD)
     start, cpu_start = time.perf_counter(), time.thread_time()
     model = make_pipeline(StandardScaler(), DANNClassifier(
         max_epochs=max_epochs, n_threads=1, random_state=0)).fit(X, y)
     # One torch thread: the calling thread's CPU time (user and system) is
     # the fit's; wall time beyond it is time spent waiting.
     seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
-    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before.ru_minflt
+    faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before.ru_minflt
     return {"seconds": seconds, "cpu_seconds": cpu_seconds,
             "faults_per_step": faults / model[-1].net_.train_steps_done_,
             "environ": {k: os.environ[k] for k in MALLOC_VARIABLES + tuple(NANNY_ENVIRON)
                         if k in os.environ}}
 
 
+#: What starts a child's result line (anything else it prints is passed over).
+RESULT = "dask_worker_fit result: "
+
+
 def serve():
     """A child's loop: one :func:`one_fit` per line read (the epochs), its
-    result written as one JSON line."""
+    result written as one JSON line after :data:`RESULT`."""
     for line in sys.stdin:
-        print(json.dumps(one_fit(int(line))), flush=True)
+        print(RESULT + json.dumps(one_fit(int(line))), flush=True)
 
 
 class Child:
@@ -115,14 +136,17 @@ class Child:
     def __call__(self, max_epochs):
         self.process.stdin.write(f"{max_epochs}\n")
         self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the child process ended (exit code {self.process.wait()})")
-        return json.loads(line)
+        for line in self.process.stdout:
+            if line.startswith(RESULT):
+                return json.loads(line[len(RESULT):])
+        raise RuntimeError(f"the child process ended (exit code {self.process.wait()})")
 
     def close(self):
         self.process.stdin.close()
-        self.process.wait()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 @contextlib.contextmanager
@@ -144,9 +168,10 @@ def local_cluster(n_workers, config):
         yield client
 
 
-def runners(stack):
+def runners(stack, workers_only=False):
     """(condition, function of the epochs running one fit there), in the
-    order each round runs them; processes and clusters live in ``stack``."""
+    order each round runs them; processes and clusters live in ``stack``.
+    ``workers_only``: the plain processes and the Dask workers alone."""
     thread = stack.enter_context(ThreadPoolExecutor(1))
 
     def child(environ):
@@ -158,7 +183,11 @@ def runners(stack):
         client = stack.enter_context(local_cluster(1, config))
         return lambda epochs: client.submit(one_fit, epochs, pure=False).result()
 
-    return [(REFERENCE, child({})),
+    workers = [(f"Dask worker, {name}", worker(config))
+               for name, config in WORKER_ENVIRONMENTS.items()]
+    if workers_only:
+        return [*[(name, child({})) for name in REFERENCES], *workers]
+    return [*[(name, child({})) for name in REFERENCES],
             ("this process (also runs the clusters' schedulers)", one_fit),
             ("this process, fit in a thread",
              lambda epochs: thread.submit(one_fit, epochs).result()),
@@ -168,24 +197,25 @@ def runners(stack):
             # The mechanism: glibc's default mmap threshold fixed, no trimming.
             ("child process, MALLOC_MMAP_THRESHOLD_=131072",
              child({"MALLOC_MMAP_THRESHOLD_": "131072"})),
-            *[(f"Dask worker, {name}", worker(config))
-              for name, config in WORKER_ENVIRONMENTS.items()]]
+            *workers]
 
 
 def table_of(rows, header):
-    by_condition = {}
+    by_condition, reference = {}, {}
     for row in rows:
         by_condition.setdefault(row["condition"], []).append(row)
-    reference = {row["round"]: row for row in by_condition[REFERENCE]}
+        if row["condition"] in REFERENCES:
+            reference.setdefault(row["round"], []).append(row)
 
     def against_reference(fits, key):
-        # Each fit against the reference's fit of the same round: a machine
-        # whose speed drifts between rounds moves both alike.
-        return statistics.median(row[key] / reference[row["round"]][key] for row in fits
-                                 if row["round"] in reference)
+        # Each fit against the median of the plain processes' fits of the
+        # same round: a machine whose speed drifts moves both alike.
+        return statistics.median(
+            row[key] / statistics.median(r[key] for r in reference[row["round"]])
+            for row in fits)
 
-    lines = [header, "", "| where the fit runs | median fit (s) | vs plain process | "
-             "CPU time vs plain process | page faults per step | malloc variables seen |",
+    lines = [header, "", "| where the fit runs | median fit (s) | vs plain processes | "
+             "CPU time vs plain processes | page faults per step | malloc variables seen |",
              "|---|---:|---:|---:|---:|---|"]
     for condition, fits in by_condition.items():
         median = statistics.median(row["seconds"] for row in fits)
@@ -198,33 +228,51 @@ def table_of(rows, header):
     return "\n".join(lines)
 
 
+def whole_rounds(rows, conditions):
+    """The stored rows of the rounds that ran every condition: a round cut
+    short is run again whole, so that its fits share one stretch of time."""
+    by_round = {}
+    for row in rows:
+        by_round.setdefault(row["round"], {})[row["condition"]] = row
+    return {round_: fits for round_, fits in by_round.items() if set(fits) >= set(conditions)}
+
+
 def main(argv=None):
     parser = make_parser(__doc__)
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers-only", action="store_true",
+                        help="only the plain processes and the Dask workers: shorter "
+                        "rounds, so more of them in the same time (written as "
+                        "dask_worker_fit_workers.*)")
     args = parser.parse_args(argv)
-    stored = ResultRows(args.out / "dask_worker_fit.jsonl")
-    rows = [row for row in stored.read() if row["max_epochs"] == args.max_epochs]
-    done = {(row["round"], row["condition"]) for row in rows}
+    name = "dask_worker_fit_workers" if args.workers_only else "dask_worker_fit"
+    stored = ResultRows(args.out / f"{name}.jsonl")
     with contextlib.ExitStack() as stack:
-        conditions = runners(stack)
-        for _, run in conditions:
+        conditions = runners(stack, args.workers_only)
+        names = [name for name, _ in conditions]
+        done = whole_rounds([row for row in stored.read()
+                             if row["max_epochs"] == args.max_epochs], names)
+        rounds = [round_ for round_ in range(args.repeats) if round_ not in done]
+        for _, run in conditions if rounds else []:
             run(args.max_epochs)  # warm-up: imports, first allocations
-        for round_ in range(args.repeats):
-            for condition, run in conditions:
-                if (round_, condition) in done:
-                    continue
+        for round_ in rounds:
+            # Each round starts one condition later: none always runs first.
+            shift = round_ % len(conditions)
+            for condition, run in conditions[shift:] + conditions[:shift]:
                 row = {"round": round_, "condition": condition,
                        "max_epochs": args.max_epochs, **run(args.max_epochs)}
                 stored.append(row)
-                rows.append(row)
+                done.setdefault(round_, {})[condition] = row
                 print(f"round {round_}, {condition}: {row['seconds']:.2f} s", flush=True)
+    rows = [done[round_][name] for round_ in range(args.repeats) for name in names]
     header = (f"One fit (Office-Caltech A->W packed, {args.max_epochs} epochs, one thread), "
-              f"median of {args.repeats}, every condition once per round in turn (after a "
-              "warm-up fit each), timed inside the process that fits; vs plain process: "
-              "median over rounds of the fit's time over the plain process's in that round")
-    rows = [row for row in rows if row["round"] < args.repeats]
-    save_results(args.out, "dask_worker_fit", table_of(rows, header),
+              f"median of {args.repeats} rounds; each round runs every condition once, "
+              "starting one condition later than the round before (after a warm-up fit "
+              "each); timed inside the process that fits; vs plain processes: median over "
+              "rounds of the fit's time over the median of the three plain processes' in "
+              "that round")
+    save_results(args.out, name, table_of(rows, header),
                  {"max_epochs": args.max_epochs, "repeats": args.repeats, "rows": rows},
                  machine(threads=1))
 

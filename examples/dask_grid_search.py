@@ -4,8 +4,8 @@ A ``LocalCluster`` of two worker processes (one thread each) on this machine;
 on SLURM or Kubernetes only the cluster line changes (see "Beyond one
 machine" in the documentation). Every candidate x fold is one task; the
 scores equal a sequential run's (``n_threads`` fixed). The workers start
-without Dask's ``MALLOC_TRIM_THRESHOLD_``, so a fit there runs as fast as in
-this process.
+without Dask's ``MALLOC_TRIM_THRESHOLD_`` and its statistical profiler, so a
+fit there runs as fast as in this process.
 
     pip install "sk-dann[dask]"
     python examples/dask_grid_search.py
@@ -33,10 +33,13 @@ def main():
         scoring=SoftNeighborhoodDensityScorer(),  # needs no target labels
         cv=DomainStratifiedKFold(3, random_state=0))
 
-    # Dask starts each worker with MALLOC_TRIM_THRESHOLD_=65536; glibc then
-    # maps every training step's larger tensors afresh, and a fit there ran
-    # 1.1-1.4x slower than here. Leave it out while the workers start:
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    # Two of Dask's defaults slow a fit on a worker: MALLOC_TRIM_THRESHOLD_
+    # in its environment (glibc then maps every training step's larger
+    # tensors afresh) and the statistical profiler (it takes the interpreter
+    # lock every 10 ms). Leave both out while the workers start:
+    fast_workers = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                    "distributed.worker.profile.enabled": False}
+    with dask.config.set(fast_workers):
         cluster = LocalCluster(n_workers=2, threads_per_worker=1)
     with cluster, Client(cluster), joblib.parallel_backend("dask"):
         search.fit(X, y)  # 12 fits, spread over the workers

@@ -18,6 +18,7 @@ import torch
 
 distributed = pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")
+import dask  # noqa: E402
 import joblib  # noqa: E402
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_validate  # noqa
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -215,25 +216,35 @@ def test_importing_sk_dann_does_not_import_dask():
     assert out.strip() == "[]"
 
 
-def test_the_readme_recipe_runs_the_search_on_fast_workers(packed, monkeypatch):
+def test_the_readme_recipe_runs_the_search_on_fast_workers(packed):
     # The README's recipe once had no cluster: joblib then has nowhere to send
     # the tasks. Every fold must be scored in a worker process, not here, and
-    # the worker must start without Dask's MALLOC_TRIM_THRESHOLD_, which
-    # fixes glibc's mmap threshold so that every training step faults its
-    # larger tensors in afresh (benchmarks/dask_worker_fit.py: 1.1-1.4x slower).
-    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # as in a fresh shell
+    # the worker must start without Dask's MALLOC_TRIM_THRESHOLD_ (it fixes
+    # glibc's mmap threshold, so every training step faults its larger
+    # tensors in afresh) and without the statistical profiler (it takes the
+    # interpreter lock every 10 ms): benchmarks/dask_worker_fit.py.
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = readme.split("## Beyond one machine")[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     X, y = packed
     scoring = {"pid": lambda estimator, X, y: float(os.getpid()),
                "trim_threshold_set": lambda estimator, X, y: float(
-                   "MALLOC_TRIM_THRESHOLD_" in os.environ)}
+                   "MALLOC_TRIM_THRESHOLD_" in os.environ),
+               "profiling": lambda estimator, X, y: float(
+                   dask.config.get("distributed.worker.profile.enabled"))}
     search = GridSearchCV(DANNClassifier(**QUICK), {"lambda_max": [0.0, 0.3]}, cv=2,
                           scoring=scoring, refit=False)
-    exec(compile(code, "README.md", "exec"), {"search": search, "X": X, "y": y})
+    environ = dict(os.environ)
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)  # as in a fresh shell
+    try:
+        exec(compile(code, "README.md", "exec"), {"search": search, "X": X, "y": y})
+    finally:
+        # The recipe's nannies wrote their worker variables in here too.
+        os.environ.clear()
+        os.environ.update(environ)
     scored = {key: {search.cv_results_[f"split{fold}_test_{key}"][candidate]
                     for fold in (0, 1) for candidate in (0, 1)} for key in scoring}
     assert os.getpid() not in scored["pid"]
     assert scored["trim_threshold_set"] == {0.0}
+    assert scored["profiling"] == {0.0}
 
