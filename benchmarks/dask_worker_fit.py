@@ -48,6 +48,7 @@ same name as it finishes, and a restart skips the whole rounds stored for the
 same ``--max-epochs`` (a round cut short runs again).
 """
 import contextlib
+import functools
 import json
 import os
 import resource
@@ -81,6 +82,18 @@ WORKER_ENVIRONMENTS = {"Dask's default": {},
 REFERENCES = [f"plain process {number} (no variable)" for number in (1, 2, 3)]
 MALLOC_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_",
                     "MALLOC_MMAP_MAX_", "MALLOC_ARENA_MAX")
+#: The variables a fit's malloc or thread behaviour may depend on.
+PROCESS_VARIABLES = MALLOC_VARIABLES + tuple(NANNY_ENVIRON)
+
+
+@functools.cache
+def packed_office_caltech():
+    """Amazon -> webcam, packed: read once per process, outside the timing."""
+    from sk_dann import pack_domains
+    from sk_dann.datasets import load_office_caltech
+
+    source, target = load_office_caltech("amazon"), load_office_caltech("webcam")
+    return pack_domains(source.X, source.y, target.X)
 
 
 def one_fit(max_epochs):
@@ -90,11 +103,9 @@ def one_fit(max_epochs):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from sk_dann import DANNClassifier, pack_domains
-    from sk_dann.datasets import load_office_caltech
+    from sk_dann import DANNClassifier
 
-    source, target = load_office_caltech("amazon"), load_office_caltech("webcam")
-    X, y = pack_domains(source.X, source.y, target.X)
+    X, y = packed_office_caltech()
     # The calling thread's counts only: a worker's event loop runs beside it.
     before = resource.getrusage(resource.RUSAGE_THREAD)
     start, cpu_start = time.perf_counter(), time.thread_time()
@@ -106,8 +117,7 @@ def one_fit(max_epochs):
     faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before.ru_minflt
     return {"seconds": seconds, "cpu_seconds": cpu_seconds,
             "faults_per_step": faults / model[-1].net_.train_steps_done_,
-            "environ": {k: os.environ[k] for k in MALLOC_VARIABLES + tuple(NANNY_ENVIRON)
-                        if k in os.environ}}
+            "environ": {k: os.environ[k] for k in PROCESS_VARIABLES if k in os.environ}}
 
 
 #: What starts a child's result line (anything else it prints is passed over).
@@ -126,8 +136,7 @@ class Child:
     malloc or thread variable, plus ``environ``; calling it runs one fit there."""
 
     def __init__(self, environ):
-        env = {k: v for k, v in child_env(BENCHMARKS).items()
-               if k not in MALLOC_VARIABLES + tuple(NANNY_ENVIRON)}
+        env = {k: v for k, v in child_env(BENCHMARKS).items() if k not in PROCESS_VARIABLES}
         self.process = subprocess.Popen(
             [sys.executable, "-c", "import dask_worker_fit; dask_worker_fit.serve()"],
             env={**env, **environ}, cwd=BENCHMARKS, stdin=subprocess.PIPE,

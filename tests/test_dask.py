@@ -37,17 +37,26 @@ from sk_dann.model_selection import (DeepEmbeddedValidationScorer,  # noqa: E402
 QUICK = dict(max_epochs=3, n_threads=1, random_state=0)
 
 
-@pytest.fixture(scope="module")
-def client():
+@contextlib.contextmanager
+def environment_kept():
+    """This process's environment as it was on entry, again on exit: a Dask
+    nanny writes its worker variables (MALLOC_TRIM_THRESHOLD_...) into the
+    environment of the process that starts it, and later tests' child
+    processes would inherit them."""
     environ = dict(os.environ)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as dask_client:
-        # The nanny writes its worker variables (MALLOC_TRIM_THRESHOLD_...)
-        # into this process's environment too; keep them out of the child
-        # processes of later tests.
+    try:
+        yield
+    finally:
         os.environ.clear()
         os.environ.update(environ)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with environment_kept():
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                           processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as dask_client:
         yield dask_client
 
 
@@ -234,14 +243,9 @@ def test_the_readme_recipe_runs_the_search_on_fast_workers(packed):
                    dask.config.get("distributed.worker.profile.enabled"))}
     search = GridSearchCV(DANNClassifier(**QUICK), {"lambda_max": [0.0, 0.3]}, cv=2,
                           scoring=scoring, refit=False)
-    environ = dict(os.environ)
-    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)  # as in a fresh shell
-    try:
+    with environment_kept():
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)  # as in a fresh shell
         exec(compile(code, "README.md", "exec"), {"search": search, "X": X, "y": y})
-    finally:
-        # The recipe's nannies wrote their worker variables in here too.
-        os.environ.clear()
-        os.environ.update(environ)
     scored = {key: {search.cv_results_[f"split{fold}_test_{key}"][candidate]
                     for fold in (0, 1) for candidate in (0, 1)} for key in scoring}
     assert os.getpid() not in scored["pid"]
