@@ -606,13 +606,15 @@ class BaseDANN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # A user's own EarlyStopping replaces sk_dann's (it may monitor
         # another key, or keep other weights); early_stopping=True then only
         # holds out the validation rows it may monitor.
+        users = find_early_stopping(self.callbacks)
         early_stopping = [("early_stopping", EarlyStopping(
             monitor="valid_loss", patience=self.n_iter_no_change, threshold=self.tol,
             threshold_mode="abs", load_best=True))] if (
-                validation is not None and find_early_stopping(self.callbacks) is None) else []
+                validation is not None and users is None) else []
         # A diverged fit keeps the epoch early stopping would have kept: the
-        # first EarlyStopping in the net's order, as best_epoch_ reads it.
-        early = find_early_stopping([*early_stopping, *(self.callbacks or [])])
+        # first EarlyStopping in the net's order (the built-in one comes
+        # first), as best_epoch_ reads it.
+        early = early_stopping[0][1] if early_stopping else users
         best = BestEpochRule.of(early) if early is not None and early.load_best else None
         return DANNNet(
             module,

@@ -126,8 +126,8 @@ def find_early_stoppings(callbacks):
     ``callbacks=`` counts as sk_dann's own (``early_stopping=True``) does.
     Anything else (a malformed entry too) is passed over.
     """
-    return [callback_of(item) for item in callbacks or []
-            if isinstance(callback_of(item), EarlyStopping)]
+    return [callback for callback in map(callback_of, callbacks or [])
+            if isinstance(callback, EarlyStopping)]
 
 
 def find_early_stopping(callbacks):
