@@ -29,6 +29,10 @@ test-sklearn-floor: install
 		tests/test_docstrings.py tests/test_model_contract.py
 
 # The documentation site: docs/_build/html/index.html. Warnings are errors.
+# The build runs every example of the gallery (docs/conf.py), then every
+# image the pages show must be in the site. `python docs/screenshots.py`
+# afterwards photographs three pages in headless Chromium (not in CI).
 docs: install
 	$(PYTHON) -m pip install -q -e ".[docs]"
 	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	$(PYTHON) docs/check_images.py docs/_build/html

@@ -1,11 +1,13 @@
-"""Grid search over lambda_max on a Dask cluster, without target labels.
+"""
+Grid search over lambda_max on a Dask cluster
+=============================================
 
-A ``LocalCluster`` of two worker processes (one thread each) on this machine;
-on SLURM or Kubernetes only the cluster line changes (see "Beyond one
-machine" in the documentation). Every candidate x fold is one task; the
-scores equal a sequential run's (``n_threads`` fixed). The workers start
-without Dask's ``MALLOC_TRIM_THRESHOLD_`` and its statistical profiler, so a
-fit there runs as fast as in this process.
+Scored without target labels. A ``LocalCluster`` of two worker processes (one
+thread each) on this machine; on SLURM or Kubernetes only the cluster line
+changes (see "Beyond one machine" in the documentation). Every candidate x
+fold is one task; the scores equal a sequential run's (``n_threads`` fixed).
+The workers start without Dask's ``MALLOC_TRIM_THRESHOLD_`` and its
+statistical profiler, so a fit there runs as fast as in this process.
 
     pip install "sk-dann[dask]"
     python examples/dask_grid_search.py

@@ -1,4 +1,6 @@
-"""Adapt precomputed CNN features in a Pipeline, and grid-search lambda.
+"""
+Precomputed CNN features in a Pipeline, and a grid search over lambda
+=====================================================================
 
 Office-Caltech10 GoogLeNet features (shipped with sk_dann), amazon -> webcam.
 make_da_pipeline builds a DomainPipeline: its fit(X_source, y_source,
@@ -9,12 +11,14 @@ target, see docs/model_selection.md and examples/select_without_target_labels.py
 
     python examples/office_caltech_pipeline.py
 """
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
 from sk_dann import DANNClassifier, make_da_pipeline
 from sk_dann.datasets import load_office_caltech
+from sk_dann.plotting import plot_history
 
 source, target = load_office_caltech("amazon"), load_office_caltech("webcam")
 
@@ -26,3 +30,9 @@ for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_
 best = search.best_estimator_
 print("chosen:", search.best_params_,
       f"target accuracy {np.mean(best.predict(target.X) == target.y):.3f}")
+
+# %%
+# The refitted model's training curves (``history_`` of its last step);
+# :doc:`plot_training_curves` shows how to read them.
+plot_history(best)
+plt.show()

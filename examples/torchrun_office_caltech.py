@@ -1,6 +1,9 @@
-"""One DANN fit shared by several processes (data-parallel, torch.distributed).
+"""
+One DANN fit shared by several processes
+========================================
 
-Launch it with torchrun; every process runs this same script on the same data:
+Data-parallel, with torch.distributed. Launch it with torchrun; every process
+runs this same script on the same data:
 
     torchrun --standalone --nproc_per_node 2 examples/torchrun_office_caltech.py
 

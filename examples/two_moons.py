@@ -1,12 +1,14 @@
-"""Inter-twinning moons (Ganin et al., JMLR 2016): source-only against DANN.
+"""
+Inter-twinning moons: source-only against DANN
+==============================================
 
-The target is the source rotated by 35 degrees. Prints target accuracy and the
-final domain-classifier accuracy of each model (near 0.5 = domain-invariant),
-and draws the paper's pictures (in the current folder, or the one given as the
-first argument): each model's decision boundary over source and target points
-(``two_moons.png``), and the PCA of its hidden features
-(``two_moons_features.png``). Needs matplotlib
-for the figure (``pip install sk-dann[plot]``); without it, only the numbers.
+From Ganin et al., JMLR 2016. The target is the source rotated by 35 degrees.
+Prints target accuracy and the final domain-classifier accuracy of each model
+(near 0.5 = domain-invariant), and draws the paper's pictures: each model's
+decision boundary over source and target points, and the PCA of its hidden
+features (saved as ``two_moons.png`` and ``two_moons_features.png`` in the
+folder given as the first argument, if one is). Needs matplotlib for the
+figures (``pip install sk-dann[plot]``); without it, only the numbers.
 
     python examples/two_moons.py [output_folder]
 """
@@ -27,16 +29,12 @@ for name, lambda_max in [("source-only", 0.0), ("DANN", 3.0)]:
           f"domain accuracy {clf.history_[-1, 'domain_acc']:.3f}")
 
 try:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 except ImportError:
     sys.exit(0)
 
 from sk_dann.plotting import plot_feature_space  # noqa: E402
 
-out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 grid = np.stack(np.meshgrid(np.linspace(-2, 3, 200), np.linspace(-2, 2.5, 200)), -1)
 figure, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 for ax, (name, clf) in zip(axes, models.items()):
@@ -49,7 +47,10 @@ for ax, (name, clf) in zip(axes, models.items()):
     ax.set_title(f"{name}: target accuracy {np.mean(clf.predict(Xt) == yt):.3f}", fontsize=9)
 axes[0].legend(fontsize=7, loc="lower left")
 figure.tight_layout()
-figure.savefig(out / "two_moons.png", dpi=100)
-plot_feature_space(list(models.values()), Xs, Xt, names=list(models)).savefig(
-    out / "two_moons_features.png", dpi=100)
-print(f"figures written to {out / 'two_moons.png'} and {out / 'two_moons_features.png'}")
+features = plot_feature_space(list(models.values()), Xs, Xt, names=list(models))
+if len(sys.argv) > 1:
+    out = Path(sys.argv[1])
+    figure.savefig(out / "two_moons.png", dpi=100)
+    features.savefig(out / "two_moons_features.png", dpi=100)
+    print(f"figures written to {out / 'two_moons.png'} and {out / 'two_moons_features.png'}")
+plt.show()

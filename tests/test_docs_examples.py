@@ -60,3 +60,51 @@ def test_user_guide_bad_input_table_is_what_the_code_does():
     finally:
         sys.path.remove(str(ROOT / "docs"))
     assert table() in (ROOT / "docs" / "user_guide.md").read_text()
+
+
+def test_landing_page_shows_the_readme_figure_and_quickstart():
+    readme = (ROOT / "README.md").read_text()
+    index = (ROOT / "docs" / "index.md").read_text()
+    quickstart = re.search(r"## Quickstart\s+```python\n(.*?)```", readme, re.S).group(1)
+    assert f"```python\n{quickstart}```" in index  # the code README's test runs
+    assert "](docs/_static/feature_space.png)" in readme
+    assert "```{figure} _static/feature_space.png" in index
+    assert (ROOT / "docs" / "_static" / "feature_space.png").stat().st_size > 10_000
+    # The figure opens the page: nothing but the title and one paragraph before it.
+    assert index.index("feature_space.png") < index.index("## ")
+
+
+def check_images_module():
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import check_images
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    return check_images
+
+
+def test_image_check_finds_a_missing_image_and_passes_present_ones(tmp_path, capsys):
+    check_images = check_images_module()
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "a b.png").write_bytes(b"png")
+    (tmp_path / "gallery").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<img src="_images/a%20b.png"><img src="https://example.org/x.png">'
+        '<img src="data:image/png;base64,AAAA">')
+    (tmp_path / "gallery" / "page.html").write_text(
+        '<p><img alt="ok" src="../_images/a b.png?v=1" '
+        'srcset="../_images/a%20b.png 1x, ../_images/gone@2x.png 2x"></p>'
+        '<img src="images/thumb.png">')
+    broken, external = check_images.broken_images(tmp_path)
+    assert broken == [("gallery/page.html", "../_images/gone@2x.png"),
+                      ("gallery/page.html", "images/thumb.png")]
+    assert external == 1
+    assert check_images.main([str(tmp_path)]) == 1
+    assert "2 broken image links" in capsys.readouterr().out
+    (tmp_path / "gallery" / "page.html").write_text('<img src="../_images/a b.png">')
+    assert check_images.main([str(tmp_path)]) == 0
+
+
+def test_image_check_says_when_there_is_no_site(tmp_path, capsys):
+    assert check_images_module().main([str(tmp_path / "nowhere")]) == 2
+    assert "make docs" in capsys.readouterr().out

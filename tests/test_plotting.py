@@ -6,7 +6,17 @@ matplotlib.use("Agg")
 
 from sk_dann import DANNClassifier, pack_domains  # noqa: E402
 from sk_dann.datasets import make_domain_moons  # noqa: E402
-from sk_dann.plotting import plot_feature_space, plot_history, plot_score_curves  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.container import BarContainer  # noqa: E402
+
+from sk_dann.plotting import (  # noqa: E402
+    plot_benchmark,
+    plot_feature_space,
+    plot_histories,
+    plot_history,
+    plot_score_curves,
+    plot_selection_curves,
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +54,13 @@ def test_feature_space_by_class_and_domain_with_real_titles(fitted, tmp_path):
     titles = [ax.get_title() for ax in figure.axes]
     assert titles[0].startswith("source-only (lambda_max=0)")
     assert titles[1].startswith("DANN (lambda_max=1)") and "PCA" in titles[1]
-    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
-    assert legend == ["0 (source)", "0 (target)", "1 (source)", "1 (target)"]
+    # One legend for the figure: a colour per class, then a marker per domain.
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert legend == ["0", "1", "source", "target"]
     assert figure.axes[0].get_xlabel() == "component 1"
     unlabeled_target = plot_feature_space(models[1], Xs, Xt, y_source=ys)
-    assert "target" in [t.get_text() for t in unlabeled_target.axes[0].get_legend().get_texts()]
+    assert [t.get_text() for t in unlabeled_target.legends[0].get_texts()][-1] == \
+        "target (unlabeled)"
     figure.savefig(tmp_path / "by_class.png")
     assert (tmp_path / "by_class.png").stat().st_size > 1000
 
@@ -74,3 +86,162 @@ def test_score_curves_draw_one_line_per_model_and_each_reference(tmp_path):
 def test_score_curves_refuse_empty_or_nested_scores(curves):
     with pytest.raises(ValueError, match="curves"):
         plot_score_curves(curves)
+
+
+class Trained:
+    """Stands in for a fitted model: plots read nothing but ``history_``."""
+
+    def __init__(self, **curves):
+        epochs = len(next(iter(curves.values())))
+        self.history_ = [{key: values[i] for key, values in curves.items()}
+                         for i in range(epochs)]
+
+
+def test_histories_draw_a_row_per_model_with_its_note_beside(fitted, tmp_path):
+    (source_only, dann), *_ = fitted
+    figure = plot_histories({"no adaptation": source_only, "DANN": dann},
+                            notes={"DANN": "domain accuracy near 0.5: healthy"})
+    axes = np.array(figure.axes).reshape(2, 5)  # 4 curves and the note, per row
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["no adaptation", "DANN"]
+    assert axes[1, 2].get_title().startswith("domain accuracy")
+    assert [t.get_text() for t in axes[1, 4].texts] == ["domain accuracy near 0.5: healthy"]
+    assert axes[0, 4].texts[0].get_text() == ""  # a row without a note gets none
+    # The chance levels a reader compares against: ln 2 and 0.5.
+    assert axes[1, 1].lines[-1].get_ydata()[0] == pytest.approx(np.log(2))
+    assert axes[1, 2].lines[-1].get_ydata()[0] == 0.5
+    assert len(axes[0, 0].lines[0].get_xdata()) == 5
+    figure.savefig(tmp_path / "histories.png")
+    assert (tmp_path / "histories.png").stat().st_size > 1000
+
+
+def test_histories_show_a_blown_up_loss_on_a_log_axis_and_mark_lost_epochs():
+    blown = Trained(label_loss=[0.9, 5e3, 2e9, np.inf, 0.0], domain_loss=[0.7] * 5,
+                    domain_acc=[0.5] * 5, **{"lambda": [0.1] * 5})
+    calm = Trained(label_loss=[0.9, 0.5, 0.3, 0.2, 0.1], domain_loss=[0.7] * 5,
+                   domain_acc=[0.6] * 5, **{"lambda": [0.1] * 5})
+    figure = plot_histories({"lr too large": blown, "fine": calm})
+    blown_loss, calm_loss = figure.axes[0], figure.axes[4]
+    assert blown_loss.get_yscale() == "symlog" and calm_loss.get_yscale() == "linear"
+    # The line skips the inf epoch; a red cross marks it instead of a silent gap.
+    assert list(blown_loss.lines[0].get_xdata()) == [1, 2, 3, 5]
+    lost = [line for line in blown_loss.lines if line.get_label() == "not finite"]
+    assert len(lost) == 1 and list(lost[0].get_xdata()) == [4]
+    assert not [line for line in calm_loss.lines if line.get_label() == "not finite"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"models": {}}, "non-empty dict"),
+    ({"models": [Trained(label_loss=[1.0])]}, "non-empty dict"),
+    ({"models": {"a": Trained(label_loss=[1.0])}, "keys": ["label_loss", "acc"]},
+     r"Unknown history keys \['acc'\]"),
+    ({"models": {"a": Trained(label_loss=[1.0])}, "notes": {"b": "?"}},
+     r"notes name rows that models does not have: \['b'\]"),
+])
+def test_histories_refuse_what_they_cannot_draw(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        plot_histories(**arguments)
+
+
+def search_results():
+    """A 3 x 2 grid (lambda_max x lr) scored by two scorers on 3 folds."""
+    params = [{"dann__lambda_max": lam, "dann__lr": lr}
+              for lam in (0.0, 0.3, 1.0) for lr in (0.01, 0.001)]
+    results = {"params": params}
+    rng = np.random.default_rng(0)
+    for name, offset in (("snd", 2.0), ("entropy", -0.5)):
+        folds = offset + rng.normal(0, 0.05, (3, len(params)))
+        folds[:, 2] += 0.3  # lambda_max=0.3, lr=0.01 wins clearly on both
+        for k in range(3):
+            results[f"split{k}_test_{name}"] = folds[k]
+        results[f"mean_test_{name}"] = folds.mean(axis=0)
+    return results, folds
+
+
+def test_selection_curves_draw_each_scorer_with_its_fold_band_beside_the_oracle(tmp_path):
+    results, entropy_folds = search_results()
+    oracle = [0.88, 0.87, 0.93, 0.89, 0.86, 0.85]
+    figure = plot_selection_curves(results, "dann__lambda_max", oracle=oracle,
+                                   where={"dann__lr": 0.01})
+    oracle_ax, snd_ax, entropy_ax = figure.axes
+    assert list(oracle_ax.lines[0].get_ydata()) == [0.88, 0.93, 0.86]  # lr=0.01 rows only
+    assert "target labels" in oracle_ax.get_title(loc="left")
+    # The band is one standard deviation of the fold scores either side of the mean.
+    band = entropy_ax.collections[0].get_paths()[0].vertices[:, 1]
+    rows = [0, 2, 4]
+    mean, spread = entropy_folds.mean(axis=0)[rows], entropy_folds.std(axis=0)[rows]
+    assert band.max() == pytest.approx((mean + spread).max())
+    assert band.min() == pytest.approx((mean - spread).min())
+    pick = [line for line in entropy_ax.lines if line.get_label() == "this scorer's pick"][0]
+    assert list(pick.get_xdata()) == [1]  # lambda_max=0.3
+    oracle_best = [line for line in snd_ax.lines if line.get_linestyle() == ":"]
+    assert list(oracle_best[0].get_xdata()) == [1, 1]
+    assert [t.get_text() for t in entropy_ax.get_xticklabels()] == ["0", "0.3", "1"]
+    assert [ax.get_ylabel() for ax in (snd_ax, entropy_ax)] == ["snd", "entropy"]
+    figure.savefig(tmp_path / "selection.png")
+    assert (tmp_path / "selection.png").stat().st_size > 1000
+
+
+def test_selection_curves_read_a_fitted_search_and_draw_the_scorers_asked_for():
+    from types import SimpleNamespace
+
+    results, _ = search_results()
+    search = SimpleNamespace(cv_results_=results)
+    figure = plot_selection_curves(search, "dann__lambda_max", scorers=["entropy"],
+                                   where={"dann__lr": 0.001})
+    assert [ax.get_ylabel() for ax in figure.axes] == ["entropy"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"param": "lambda_max"}, r"no parameter 'lambda_max'; it has \['dann__lambda_max'"),
+    ({"param": "dann__lambda_max"}, r"also varies \['dann__lr'\].*where=\{'dann__lr': \.\.\.\}"),
+    ({"param": "dann__lambda_max", "where": {"lr": 0.01}}, "where names 'lr'"),
+    ({"param": "dann__lambda_max", "where": {"dann__lr": 0.5}}, "No candidate has"),
+    ({"param": "dann__lambda_max", "where": {"dann__lr": 0.01}, "scorers": ["dev"]},
+     r"No scores for \['dev'\] in cv_results; it has \['snd', 'entropy'\]"),
+    ({"param": "dann__lambda_max", "where": {"dann__lr": 0.01}, "oracle": [0.9, 0.8]},
+     "one score per candidate"),
+])
+def test_selection_curves_say_what_is_wrong(arguments, message):
+    results, _ = search_results()
+    with pytest.raises(ValueError, match=message):
+        plot_selection_curves(results, **arguments)
+
+
+BENCHMARK_ROWS = [
+    {"pair": pair, "library": library, "model": model, "seed": seed,
+     "target_accuracy": base + 0.01 * seed, "epoch_s": 0.1}
+    for pair, base in (("A->W", 0.80), ("D->W", 0.90))
+    for library in ("sk_dann", "skada") for model in ("source-only", "DANN")
+    for seed in (0, 1, 2)
+]
+
+
+def test_benchmark_bars_are_means_over_seeds_with_their_spread(tmp_path):
+    figure = plot_benchmark(BENCHMARK_ROWS, title="Office")
+    ax = figure.axes[0]
+    assert len(ax.patches) == 8  # 2 pairs x (2 libraries x 2 models)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "sk_dann source-only", "sk_dann DANN", "skada source-only", "skada DANN"]
+    assert sorted({round(bar.get_height(), 6) for bar in ax.patches}) == [0.81, 0.91]
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(bars[0].errorbar.lines[2][0].get_segments()) == 2  # a bar per pair
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["A->W", "D->W"]
+    figure.savefig(tmp_path / "bars.png")
+    assert (tmp_path / "bars.png").stat().st_size > 1000
+
+
+def test_benchmark_bars_of_single_runs_have_no_error_bars():
+    single = [row for row in BENCHMARK_ROWS if row["seed"] == 0 and row["model"] == "DANN"]
+    ax = plot_benchmark(single, value="epoch_s", group="library").axes[0]
+    assert len(ax.patches) == 4
+    assert all(c.errorbar is None for c in ax.containers if isinstance(c, BarContainer))
+    assert not [c for c in ax.containers if not isinstance(c, BarContainer)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sk_dann", "skada"]
+
+
+def test_benchmark_bars_say_which_key_is_missing():
+    with pytest.raises(ValueError, match="empty"):
+        plot_benchmark([])
+    with pytest.raises(ValueError, match=r"12 of 24 rows have no 'fit_s'"):
+        plot_benchmark([dict(row, fit_s=1.0) if i % 2 else row
+                        for i, row in enumerate(BENCHMARK_ROWS)], value="fit_s")
