@@ -1,12 +1,14 @@
 """Fail when a page of the built site shows an image that is not there.
 
 Reads every HTML file under the build folder (default docs/_build/html) and
-checks each ``<img src>`` and each ``srcset`` entry that points inside the
-site: the file must exist. Links to other sites are not followed (CI has no
+checks each ``<img src>`` and each ``srcset`` entry (of ``<img>`` and of a
+``<picture>``'s ``<source>``): the file must exist inside the site; an
+empty ``src`` is broken too. Links to other sites are not followed (CI has no
 network); they are counted apart. No browser needed: `make docs` runs it.
 
     python docs/check_images.py [docs/_build/html]
 """
+import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,9 +26,12 @@ class ImageSources(HTMLParser):
         if tag not in ("img", "source"):
             return
         attrs = dict(attrs)
-        if attrs.get("src"):
-            self.sources.append(attrs["src"])
-        for candidate in (attrs.get("srcset") or "").split(","):
+        if tag == "img":  # an <img> without an address shows a broken image
+            self.sources.append(attrs.get("src") or "")
+        srcset = attrs.get("srcset") or ""
+        # Candidates are "address [descriptor]" separated by commas; a data:
+        # address holds a comma itself, so split only before a new address.
+        for candidate in re.split(r",\s+(?=\S)", srcset.strip()):
             if candidate.strip():
                 self.sources.append(candidate.split()[0])
 
@@ -46,8 +51,11 @@ def broken_images(site):
             if address.scheme == "data":
                 continue
             path = unquote(address.path)
-            target = (site / path.lstrip("/")) if path.startswith("/") else page.parent / path
-            if not path or not target.resolve().is_file():
+            target = ((site / path.lstrip("/")) if path.startswith("/")
+                      else page.parent / path).resolve()
+            # Outside the site is broken too: the folder is what gets published.
+            inside = target.is_relative_to(site.resolve())
+            if not path or not inside or not target.is_file():
                 broken.append((str(page.relative_to(site)), source))
     return broken, external
 

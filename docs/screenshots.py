@@ -9,10 +9,13 @@ built site (`make docs`); it is a tool for people, not part of CI.
     python docs/screenshots.py [--site docs/_build/html] [--out docs/_build/screenshots]
 
 The screenshots are written to ``--out`` (default
-``docs/_build/screenshots``), a folder of the build that this script may
-fill; it refuses a folder holding anything but its own PNGs.
+``docs/_build/screenshots``) as landing.png, gallery.png and
+training_curves.png. The folder must be new, empty, or hold nothing but
+those three files (an earlier run's, which are replaced): a user's folder
+is never written into.
 """
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -39,14 +42,34 @@ def find_browser():
 
 def screenshot(browser, page, png, width, height):
     """One page, rendered at width x height pixels, into png."""
+    png.unlink(missing_ok=True)  # so an earlier run's file cannot pass for this one
+    # Chromium's sandbox refuses to start as root (containers, CI); as
+    # anyone else it stays on.
+    sandbox = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     with tempfile.TemporaryDirectory() as profile:  # no state from earlier runs
-        command = [browser, "--headless", "--no-sandbox", "--disable-gpu",
+        command = [browser, "--headless", *sandbox, "--disable-gpu",
                    "--hide-scrollbars", f"--user-data-dir={profile}",
                    f"--window-size={width},{height}", "--virtual-time-budget=5000",
                    f"--screenshot={png}", page.as_uri()]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            raise SystemExit(f"Chromium took over 120 s on {page.name}; is another one "
+                             "hanging? Try again, or run it by hand:\n"
+                             + " ".join(command)) from None
     if result.returncode != 0 or not png.is_file():
         raise SystemExit(f"Chromium could not take {png.name}:\n{result.stderr[-2000:]}")
+
+
+def check_output_folder(out):
+    """Refuse a folder that holds anything but this script's own screenshots."""
+    if out.exists() and not out.is_dir():
+        raise SystemExit(f"--out {out} is a file, not a folder.")
+    ours = {f"{name}.png" for name in PAGES}
+    others = sorted(p.name for p in out.iterdir() if p.name not in ours) if out.exists() else []
+    if others:
+        raise SystemExit(f"--out {out} holds other files ({', '.join(others[:5])}); "
+                         "give a new or empty folder.")
 
 
 def main(argv=None):
@@ -60,8 +83,7 @@ def main(argv=None):
     missing = [name for name in PAGES.values() if not (args.site / name).is_file()]
     if missing:
         raise SystemExit(f"The built site at {args.site} lacks {missing}: run `make docs`.")
-    if args.out.exists() and any(p.suffix != ".png" for p in args.out.iterdir()):
-        raise SystemExit(f"{args.out} holds files other than screenshots; give another --out.")
+    check_output_folder(args.out)
     args.out.mkdir(parents=True, exist_ok=True)
     browser = find_browser()
     for name, page in PAGES.items():

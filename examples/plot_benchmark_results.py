@@ -5,8 +5,9 @@ Benchmark results as charts
 The numbers behind the tables of the :doc:`../benchmarks` page, drawn from
 the result files the benchmark scripts wrote (``benchmarks/results/suite/``
 in the repository; no fitting here). Target accuracy is the mean over seeds
-0, 1 and 2 with its standard deviation as the error bar; DANN runs at its
-defaults (``lambda_max=0.3``, 100 epochs) and no target label tunes anything.
+0, 1 and 2 with its standard deviation as the error bar; the settings are
+those ``benchmarks/suite.py`` runs (DANN at its defaults, no target label
+tuning anything; see the benchmarks page).
 Run it from a checkout of the repository, where the result files are.
 """
 
@@ -78,7 +79,8 @@ plt.show()
 # ---------------------------------
 # The same work per epoch in every library (one thread, equal networks and
 # rows per step); ADAPT is TensorFlow's, with and without XLA. One run each
-# on a noisy 2-core machine: read differences under about 10% as noise.
+# on a 2-core machine whose speed drifts between runs: small differences
+# between bars may not repeat.
 figure, axes = plt.subplots(1, 2, figsize=(10, 3.6), width_ratios=[3, 1])
 for ax, (name, title) in zip(axes, [
         ("office_googlenet_vs_skada_vs_adapt", "Office-Caltech10 GoogLeNet, 20 epochs"),

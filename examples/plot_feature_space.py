@@ -10,10 +10,10 @@ the feature extractor, ``model.transform``) in 2-D with scikit-learn's
 t-SNE: colour is the class, dots are source rows and crosses target rows.
 
 Trained without adaptation (``lambda_max=0``), the network separates the
-source classes, but many target rows sit beside, not inside, the source
-clusters of their class. With DANN's domain classifier pushing against the
-features, the target crosses move into the source clusters, and the
-classifier trained on the source labels carries over to them.
+source classes, but many target rows sit at the edge of the source cluster
+of their class, or beside it. With DANN's domain classifier pushing against
+the features, more of the target crosses sit inside the source clusters,
+and the classifier trained on the source labels carries over to them.
 """
 
 # %%

@@ -74,12 +74,14 @@ print(f"oracle (uses target labels): {results['params'][best]}  "
 # %%
 # The lambda grid in one picture
 # ------------------------------
-# Each label-free score across ``lambda_max`` (at ``lr=0.01``), the band one
-# standard deviation of its fold scores either side, beside the target
-# accuracy it stands in for (the oracle, a reference a user without target
-# labels does not have). Where the band is as wide as the differences
-# between candidates, a scorer's pick is a coin toss: that is what
-# ``KeepDefaultUnlessBetter`` guards against.
+# Each label-free score across ``lambda_max`` (at ``lr=0.01``; scores are
+# higher-is-better, so DEV's risk and the entropy are negated), with a band
+# of one standard deviation of its fold scores either side, beside the
+# target accuracy it stands in for (the oracle, a reference a user without
+# target labels does not have). The band shows how much the folds disagree;
+# whether one candidate beats another is a question about their paired
+# per-fold differences, which is what ``KeepDefaultUnlessBetter`` tests
+# (``rule.compare_to_default`` above).
 plot_selection_curves(search.cv_results_, "dannclassifier__lambda_max", oracle=oracle,
                       where={"dannclassifier__lr": 0.01})
 plt.show()

@@ -5,6 +5,8 @@ matplotlib is an optional extra (``pip install sk-dann[plot]``); it is
 imported when a function is called, never at ``import sk_dann``.
 """
 import textwrap
+import warnings
+from collections.abc import Mapping
 
 import numpy as np
 from sklearn.decomposition import PCA
@@ -100,6 +102,7 @@ def plot_histories(models, notes=None, keys=("label_loss", "domain_loss", "domai
     if not isinstance(models, dict) or not models:
         raise ValueError("models must be a non-empty dict of row title -> fitted model.")
     titles = dict(HISTORY_PANELS)
+    keys = (keys,) if isinstance(keys, str) else tuple(keys)
     unknown = [key for key in keys if key not in titles]
     if unknown:
         raise ValueError(f"Unknown history keys {unknown}; choose from {list(titles)}.")
@@ -142,10 +145,11 @@ def _draw_curve(ax, history, key):
         ax.axhline(CHANCE_LEVELS[key], color="grey", linestyle=":", linewidth=1)
     if key == "domain_acc":
         ax.set_ylim(-0.02, 1.02)
-    elif finite.any() and (np.max(np.abs(values[finite]))
-                           > 1e3 * max(np.percentile(np.abs(values[finite]), 10), 1e-3)):
-        # A loss that blew up by orders of magnitude: on a linear axis the
-        # spike flattens everything else to a line at zero.
+    elif finite.any() and np.max(np.abs(values[finite])) > 1e3 * _start(values[finite]):
+        # A loss that blew up to a thousand times where it started: on a
+        # linear axis the spike flattens everything else to a line at zero.
+        # (Measured against the start, not the end: a loss converging to
+        # almost 0 is healthy and keeps its linear axis.)
         ax.set_yscale("symlog", linthresh=1.0)
         if values[finite].min() >= 0:
             ax.set_ylim(bottom=0)
@@ -155,6 +159,12 @@ def _draw_curve(ax, history, key):
                 transform=ax.get_xaxis_transform(), label="not finite")
         ax.legend(fontsize=7)
     ax.set_xlim(0.5, max(len(values), 1) + 0.5)
+
+
+def _start(values):
+    """Where a curve started: its first value, or its median if that was 0."""
+    first = abs(values[0])
+    return first if first > 0 else max(np.median(np.abs(values)), np.finfo(float).tiny)
 
 
 def plot_score_curves(curves, references=None, ax=None, ylabel="target accuracy",
@@ -211,8 +221,12 @@ def plot_selection_curves(cv_results, param, scorers=None, oracle=None, where=No
     the target accuracy they stand in for.
 
     One panel per scorer: the mean over folds, a band of one standard
-    deviation of the fold scores either side, and a star on the candidate the
-    scorer would pick. With ``oracle``, a first panel draws the target accuracy
+    deviation of the fold scores either side (the spread of the folds, not
+    the uncertainty of a difference between candidates, which share their
+    folds), and a star on the candidate with the best mean (among those
+    drawn, when ``where`` holds other parameters). Scores are scikit-learn's,
+    higher is better: a scorer of a loss or an entropy shows it negated.
+    A NaN score (a failed fold) is skipped. With ``oracle``, a first panel draws the target accuracy
     of each candidate and a dotted line marks its best in every panel: a
     reference for judging the scorers, which a user without target labels
     does not have.
@@ -263,44 +277,61 @@ def plot_selection_curves(cv_results, param, scorers=None, oracle=None, where=No
     axes = axes[:, 0]
     best_by_oracle = None
     if oracle is not None:
-        best_by_oracle = int(np.argmax(oracle))
+        best_by_oracle = _best(oracle, "oracle")
         ax = axes[0]
         ax.plot(x, oracle, color="black", marker="o")
         ax.set_ylabel("target accuracy\n(oracle)", fontsize=8)
         ax.set_title("reference only, it needs the target labels; dotted line: its best",
                      fontsize=8, loc="left")
+    pick_label = "this scorer's best here" if where else "this scorer's pick"
     for ax, name in zip(axes[panels - len(scorers):], scorers):
-        _draw_scorer(ax, results, name, rows)
+        _draw_scorer(ax, results, name, rows, pick_label)
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
         if best_by_oracle is not None:
             ax.axvline(best_by_oracle, color="black", linestyle=":", linewidth=1)
     axes[panels - len(scorers)].legend(fontsize=7, loc="best")
-    axes[-1].set_xticks(x, [f"{value:g}" if isinstance(value, (int, float)) else str(value)
-                            for value in values])
+    axes[-1].set_xticks(x, [_tick(value) for value in values])
     axes[-1].set_xlabel(param, fontsize=8)
     figure.tight_layout()
     return figure
 
 
-def _draw_scorer(ax, results, name, rows):
+def _tick(value):
+    """A parameter value as a tick label: 0.3, not 0.30000000000000004."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return str(value)
+    return f"{value:g}"
+
+
+def _best(scores, what):
+    """Index of the highest score, skipping NaN (a fold that failed)."""
+    if np.all(np.isnan(scores)):
+        raise ValueError(f"Every {what} score is NaN: nothing to pick.")
+    return int(np.nanargmax(scores))
+
+
+def _draw_scorer(ax, results, name, rows, pick_label):
     """One scorer's mean over folds along the candidates ``rows``, a band of
     one standard deviation of its fold scores, and a star on its pick."""
     x = np.arange(len(rows))
     split_keys = sorted((key for key in results
                          if key.startswith("split") and key.endswith(f"_test_{name}")),
                         key=lambda key: int(key[len("split"):key.index("_")]))
-    folds = np.array([[results[key][i] for key in split_keys] for i in rows], dtype=float)
     mean = np.asarray(results[f"mean_test_{name}"], dtype=float)[rows]
-    spread = folds.std(axis=1)
-    ax.fill_between(x, mean - spread, mean + spread, alpha=0.25,
-                    label=f"± 1 std over {folds.shape[1]} folds")
+    if split_keys:
+        folds = np.array([[results[key][i] for key in split_keys] for i in rows], dtype=float)
+        spread = np.nanstd(folds, axis=1)
+        ax.fill_between(x, mean - spread, mean + spread, alpha=0.25,
+                        label=f"± 1 std over {folds.shape[1]} folds")
     ax.plot(x, mean, marker="o", label="mean over folds")
-    pick = int(np.argmax(mean))
-    ax.plot(x[pick], mean[pick], "*", markersize=13, color="tab:orange",
-            label="this scorer's pick")
-    ax.set_ylabel(name, fontsize=8)
+    pick = _best(mean, repr(name))
+    ax.plot(x[pick], mean[pick], "*", markersize=13, color="tab:orange", label=pick_label)
+    # scikit-learn's scores are higher-is-better: a loss or an entropy is
+    # negated, so the axis names the score, not the quantity.
+    ax.set_ylabel(f"{name} score\n(higher is better)", fontsize=8)
+
 
 def _candidates_along(params, param, where):
     """Indices of the candidates that differ only in ``param`` once ``where``
@@ -312,17 +343,30 @@ def _candidates_along(params, param, where):
         if key not in names:
             raise ValueError(f"where names {key!r}, which cv_results does not have: {names}.")
     rows = [i for i, candidate in enumerate(params)
-            if all(candidate.get(key) == value for key, value in where.items())]
+            if all(_same(candidate.get(key), value) for key, value in where.items())]
     if not rows:
         raise ValueError(f"No candidate has {where}.")
     values = [params[i][param] for i in rows]
     if len(set(map(repr, values))) < len(values):
         varying = [key for key in names if key != param and key not in where
                    and len({repr(params[i].get(key)) for i in rows}) > 1]
+        if not varying:
+            raise ValueError(f"The candidates repeat values of {param!r} with every other "
+                             "parameter equal (a random search that drew one twice?): "
+                             "there is one line to draw only when each value appears once.")
         raise ValueError(f"Several candidates share each value of {param!r} (the grid also "
                          f"varies {varying}): hold those at one value with "
                          f"where={{{varying[0]!r}: ...}}.")
     return rows
+
+
+def _same(a, b):
+    """Parameter values equal, arrays included (``==`` on arrays is not a bool)."""
+    try:
+        return bool(np.array_equal(a, b)) if np.ndim(a) or np.ndim(b) else bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
+
 
 def plot_benchmark(rows, value="target_accuracy", by="pair", group=("library", "model"),
                    ax=None, ylabel=None, title=None):
@@ -333,30 +377,45 @@ def plot_benchmark(rows, value="target_accuracy", by="pair", group=("library", "
 
     Parameters
     ----------
-    rows : list of dict
+    rows : list of dict, or pandas DataFrame
         One result each, as ``benchmarks/suite.py`` writes them in its JSON
         file's ``"rows"``: keys ``by``, every key of ``group`` and ``value``.
+        Rows whose ``value`` is NaN are left out of their bar (with a warning).
     value : str, default="target_accuracy"
         The number drawn, e.g. ``"epoch_s"`` for the time per epoch.
     by : str, default="pair"
-    group : sequence of str, default=("library", "model")
+        The key whose values are the groups along the x axis, in first-seen order.
+    group : str or sequence of str, default=("library", "model")
+        The keys that tell the bars of a group apart; the legend joins their values.
     ax : matplotlib Axes, default=None
-    ylabel, title : str, default=None
+        Where to draw; a new figure by default.
+    ylabel : str, default=None
+        The y axis label; ``value`` by default.
+    title : str, default=None
+        The axes title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     plt = _pyplot()
-    rows = list(rows)
+    rows = rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
     if not rows:
         raise ValueError("rows is empty: give the benchmark's result rows (a list of dicts).")
+    if not all(isinstance(row, Mapping) for row in rows):
+        raise ValueError("rows must be dicts (one per result, e.g. the 'rows' of a "
+                         "benchmarks/suite.py JSON file) or a pandas DataFrame; got "
+                         f"{type(rows[0]).__name__}.")
     group = (group,) if isinstance(group, str) else tuple(group)
     for key in (by, value, *group):
         lacking = sum(key not in row for row in rows)
         if lacking:
             raise ValueError(f"{lacking} of {len(rows)} rows have no {key!r}; "
                              f"the first has {sorted(rows[0])}.")
+    missing = sum(not np.isfinite(float(row[value])) for row in rows)
+    if missing:  # a failed run: left out of its bar's mean, and said so
+        warnings.warn(f"{missing} of {len(rows)} rows have no finite {value!r}; "
+                      "their bars average the others.", stacklevel=2)
     columns = list(dict.fromkeys(row[by] for row in rows))
     bars = list(dict.fromkeys(tuple(row[key] for key in group) for row in rows))
     own_figure = ax is None
@@ -368,6 +427,7 @@ def plot_benchmark(rows, value="target_accuracy", by="pair", group=("library", "
         numbers = [[row[value] for row in rows
                     if row[by] == column and tuple(row[key] for key in group) == bar]
                    for column in columns]
+        numbers = [[number for number in n if np.isfinite(number)] for n in numbers]
         means = [np.mean(n) if n else np.nan for n in numbers]
         # An error bar only where there is a spread to show: one run per bar
         # (a timing run, say) gets none rather than a bar of zero height.

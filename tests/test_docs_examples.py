@@ -35,7 +35,9 @@ def test_readme_test_command_is_what_ci_runs():
 @pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_example_runs(example, tmp_path):
     # The examples import the package from this checkout, installed or not.
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+    # MPLBACKEND: the examples call plt.show(), which would wait for a window
+    # to be closed on a machine with a display.
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     result = subprocess.run([sys.executable, str(ROOT / "examples" / example)],
                             capture_output=True, text=True, timeout=600, env=env,
@@ -92,15 +94,20 @@ def test_image_check_finds_a_missing_image_and_passes_present_ones(tmp_path, cap
         '<img src="_images/a%20b.png"><img src="https://example.org/x.png">'
         '<img src="data:image/png;base64,AAAA">')
     (tmp_path / "gallery" / "page.html").write_text(
-        '<p><img alt="ok" src="../_images/a b.png?v=1" '
+        '<p><img alt="ok" src="../_images/a b.png?v=1#top" '
         'srcset="../_images/a%20b.png 1x, ../_images/gone@2x.png 2x"></p>'
-        '<img src="images/thumb.png">')
+        '<img src="images/thumb.png">'
+        '<picture><source srcset="data:image/png;base64,AA,BB 1x, /_images/a%20b.png 2x">'
+        '<img src="../../outside.png"></picture><img src="">')
+    (tmp_path.parent / "outside.png").write_bytes(b"png")  # there, but not in the site
     broken, external = check_images.broken_images(tmp_path)
     assert broken == [("gallery/page.html", "../_images/gone@2x.png"),
-                      ("gallery/page.html", "images/thumb.png")]
+                      ("gallery/page.html", "images/thumb.png"),
+                      ("gallery/page.html", "../../outside.png"),
+                      ("gallery/page.html", "")]
     assert external == 1
     assert check_images.main([str(tmp_path)]) == 1
-    assert "2 broken image links" in capsys.readouterr().out
+    assert "4 broken image links" in capsys.readouterr().out
     (tmp_path / "gallery" / "page.html").write_text('<img src="../_images/a b.png">')
     assert check_images.main([str(tmp_path)]) == 0
 
@@ -108,3 +115,19 @@ def test_image_check_finds_a_missing_image_and_passes_present_ones(tmp_path, cap
 def test_image_check_says_when_there_is_no_site(tmp_path, capsys):
     assert check_images_module().main([str(tmp_path / "nowhere")]) == 2
     assert "make docs" in capsys.readouterr().out
+
+
+def test_screenshots_never_write_into_a_folder_holding_other_files(tmp_path):
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import screenshots
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    screenshots.check_output_folder(tmp_path / "new")  # a new folder: fine
+    (tmp_path / "landing.png").write_bytes(b"an earlier run's")
+    screenshots.check_output_folder(tmp_path)  # only its own screenshots: replaced
+    (tmp_path / "holiday.png").write_bytes(b"a user's")
+    with pytest.raises(SystemExit, match=r"holds other files \(holiday.png\)"):
+        screenshots.check_output_folder(tmp_path)
+    with pytest.raises(SystemExit, match="is a file, not a folder"):
+        screenshots.check_output_folder(tmp_path / "holiday.png")

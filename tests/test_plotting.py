@@ -4,11 +4,11 @@ import pytest
 
 matplotlib.use("Agg")
 
-from sk_dann import DANNClassifier, pack_domains  # noqa: E402
-from sk_dann.datasets import make_domain_moons  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
 
+from sk_dann import DANNClassifier, pack_domains  # noqa: E402
+from sk_dann.datasets import make_domain_moons  # noqa: E402
 from sk_dann.plotting import (  # noqa: E402
     plot_benchmark,
     plot_feature_space,
@@ -117,7 +117,7 @@ def test_histories_draw_a_row_per_model_with_its_note_beside(fitted, tmp_path):
 def test_histories_show_a_blown_up_loss_on_a_log_axis_and_mark_lost_epochs():
     blown = Trained(label_loss=[0.9, 5e3, 2e9, np.inf, 0.0], domain_loss=[0.7] * 5,
                     domain_acc=[0.5] * 5, **{"lambda": [0.1] * 5})
-    calm = Trained(label_loss=[0.9, 0.5, 0.3, 0.2, 0.1], domain_loss=[0.7] * 5,
+    calm = Trained(label_loss=[2.0, 0.5, 0.01, 1e-3, 2.5e-4], domain_loss=[0.7] * 5,
                    domain_acc=[0.6] * 5, **{"lambda": [0.1] * 5})
     figure = plot_histories({"lr too large": blown, "fine": calm})
     blown_loss, calm_loss = figure.axes[0], figure.axes[4]
@@ -134,6 +134,8 @@ def test_histories_show_a_blown_up_loss_on_a_log_axis_and_mark_lost_epochs():
     ({"models": [Trained(label_loss=[1.0])]}, "non-empty dict"),
     ({"models": {"a": Trained(label_loss=[1.0])}, "keys": ["label_loss", "acc"]},
      r"Unknown history keys \['acc'\]"),
+    ({"models": {"a": Trained(label_loss=[1.0])}, "keys": "acc"},
+     r"Unknown history keys \['acc'\]"),
     ({"models": {"a": Trained(label_loss=[1.0])}, "notes": {"b": "?"}},
      r"notes name rows that models does not have: \['b'\]"),
 ])
@@ -143,52 +145,64 @@ def test_histories_refuse_what_they_cannot_draw(arguments, message):
 
 
 def search_results():
-    """A 3 x 2 grid (lambda_max x lr) scored by two scorers on 3 folds."""
+    """A 3 x 2 grid (lambda_max x lr) scored by two scorers on 3 folds; at
+    lr=0.01 snd is best at lambda_max=0.3 and entropy at 1.0."""
     params = [{"dann__lambda_max": lam, "dann__lr": lr}
               for lam in (0.0, 0.3, 1.0) for lr in (0.01, 0.001)]
     results = {"params": params}
     rng = np.random.default_rng(0)
-    for name, offset in (("snd", 2.0), ("entropy", -0.5)):
+    scores = {}
+    for name, offset, winner in (("snd", 2.0, 2), ("entropy", -0.5, 4)):
         folds = offset + rng.normal(0, 0.05, (3, len(params)))
-        folds[:, 2] += 0.3  # lambda_max=0.3, lr=0.01 wins clearly on both
+        folds[:, winner] += 0.3
         for k in range(3):
             results[f"split{k}_test_{name}"] = folds[k]
         results[f"mean_test_{name}"] = folds.mean(axis=0)
-    return results, folds
+        scores[name] = folds
+    return results, scores
 
 
 def test_selection_curves_draw_each_scorer_with_its_fold_band_beside_the_oracle(tmp_path):
-    results, entropy_folds = search_results()
-    oracle = [0.88, 0.87, 0.93, 0.89, 0.86, 0.85]
+    results, scores = search_results()
+    oracle = [0.88, 0.87, 0.90, 0.89, 0.93, 0.85]  # best at lambda_max=1, lr=0.01
     figure = plot_selection_curves(results, "dann__lambda_max", oracle=oracle,
                                    where={"dann__lr": 0.01})
     oracle_ax, snd_ax, entropy_ax = figure.axes
-    assert list(oracle_ax.lines[0].get_ydata()) == [0.88, 0.93, 0.86]  # lr=0.01 rows only
+    assert list(oracle_ax.lines[0].get_ydata()) == [0.88, 0.90, 0.93]  # lr=0.01 rows only
     assert "target labels" in oracle_ax.get_title(loc="left")
-    # The band is one standard deviation of the fold scores either side of the mean.
-    band = entropy_ax.collections[0].get_paths()[0].vertices[:, 1]
     rows = [0, 2, 4]
-    mean, spread = entropy_folds.mean(axis=0)[rows], entropy_folds.std(axis=0)[rows]
-    assert band.max() == pytest.approx((mean + spread).max())
-    assert band.min() == pytest.approx((mean - spread).min())
-    pick = [line for line in entropy_ax.lines if line.get_label() == "this scorer's pick"][0]
-    assert list(pick.get_xdata()) == [1]  # lambda_max=0.3
+    for ax, name in ((snd_ax, "snd"), (entropy_ax, "entropy")):
+        mean, spread = scores[name].mean(axis=0)[rows], scores[name].std(axis=0)[rows]
+        # The band: one standard deviation of the fold scores either side of the mean.
+        band = ax.collections[0].get_paths()[0].vertices[:, 1]
+        for edge in np.r_[mean - spread, mean + spread]:
+            assert np.isclose(band, edge).any()
+        assert np.isclose(band.min(), (mean - spread).min())
+        assert list(ax.lines[0].get_ydata()) == pytest.approx(mean)
+    picks = [[line.get_xdata()[0] for line in ax.lines
+              if line.get_label() == "this scorer's best here"] for ax in (snd_ax, entropy_ax)]
+    assert picks == [[1], [2]]  # snd: lambda_max=0.3; entropy: 1.0
     oracle_best = [line for line in snd_ax.lines if line.get_linestyle() == ":"]
-    assert list(oracle_best[0].get_xdata()) == [1, 1]
+    assert list(oracle_best[0].get_xdata()) == [2, 2]
     assert [t.get_text() for t in entropy_ax.get_xticklabels()] == ["0", "0.3", "1"]
-    assert [ax.get_ylabel() for ax in (snd_ax, entropy_ax)] == ["snd", "entropy"]
+    assert snd_ax.get_ylabel() == "snd score\n(higher is better)"
     figure.savefig(tmp_path / "selection.png")
     assert (tmp_path / "selection.png").stat().st_size > 1000
 
 
-def test_selection_curves_read_a_fitted_search_and_draw_the_scorers_asked_for():
+def test_selection_curves_skip_a_failed_fold_and_read_a_fitted_search():
     from types import SimpleNamespace
 
     results, _ = search_results()
+    results["mean_test_entropy"][0] = np.nan  # lambda_max=0, lr=0.01: a fold failed
     search = SimpleNamespace(cv_results_=results)
     figure = plot_selection_curves(search, "dann__lambda_max", scorers=["entropy"],
-                                   where={"dann__lr": 0.001})
-    assert [ax.get_ylabel() for ax in figure.axes] == ["entropy"]
+                                   oracle=[np.nan, 0.8, 0.9, 0.8, 0.85, 0.8],
+                                   where={"dann__lr": 0.01})
+    oracle_ax, entropy_ax = figure.axes
+    pick = [line for line in entropy_ax.lines if line.get_label() == "this scorer's best here"]
+    assert list(pick[0].get_xdata()) == [2]  # not the NaN candidate
+    assert list(oracle_ax.lines[-1].get_xdata()) == [1, 1]  # the oracle's best, past its NaN
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -207,10 +221,28 @@ def test_selection_curves_say_what_is_wrong(arguments, message):
         plot_selection_curves(results, **arguments)
 
 
+def test_selection_curves_refuse_a_search_that_drew_one_value_twice():
+    results = {"params": [{"dann__lambda_max": 0.3}, {"dann__lambda_max": 0.3}],
+               "mean_test_snd": [1.0, 1.1]}
+    with pytest.raises(ValueError, match="every other parameter equal"):
+        plot_selection_curves(results, "dann__lambda_max")
+
+
+def test_selection_curves_hold_array_valued_parameters_and_label_booleans():
+    results = {"params": [{"w": np.array([1, 2]), "shuffle": flag} for flag in (False, True)]
+               + [{"w": np.array([3, 4]), "shuffle": True}],
+               "mean_test_snd": [1.0, 1.2, 0.9]}
+    figure = plot_selection_curves(results, "shuffle", where={"w": np.array([1, 2])})
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["False", "True"]
+
+
+BASES = {("sk_dann", "source-only"): 0.80, ("sk_dann", "DANN"): 0.84,
+         ("skada", "source-only"): 0.79, ("skada", "DANN"): 0.77}
 BENCHMARK_ROWS = [
     {"pair": pair, "library": library, "model": model, "seed": seed,
-     "target_accuracy": base + 0.01 * seed, "epoch_s": 0.1}
-    for pair, base in (("A->W", 0.80), ("D->W", 0.90))
+     "target_accuracy": BASES[library, model] + shift + 0.01 * seed * (1 + (model == "DANN")),
+     "epoch_s": 0.1}
+    for pair, shift in (("A->W", 0.0), ("D->W", 0.1))
     for library in ("sk_dann", "skada") for model in ("source-only", "DANN")
     for seed in (0, 1, 2)
 ]
@@ -219,15 +251,30 @@ BENCHMARK_ROWS = [
 def test_benchmark_bars_are_means_over_seeds_with_their_spread(tmp_path):
     figure = plot_benchmark(BENCHMARK_ROWS, title="Office")
     ax = figure.axes[0]
-    assert len(ax.patches) == 8  # 2 pairs x (2 libraries x 2 models)
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "sk_dann source-only", "sk_dann DANN", "skada source-only", "skada DANN"]
-    assert sorted({round(bar.get_height(), 6) for bar in ax.patches}) == [0.81, 0.91]
-    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
-    assert len(bars[0].errorbar.lines[2][0].get_segments()) == 2  # a bar per pair
+    for container, (key, base) in zip(bars, BASES.items()):
+        step = 0.01 * (1 + (key[1] == "DANN"))  # seeds 0, 1, 2 add 0, step, 2 step
+        heights = [bar.get_height() for bar in container]
+        assert heights == pytest.approx([base + step, base + 0.1 + step])
+        # Error bars: the standard deviation over the three seeds, per pair.
+        segments = container.errorbar.lines[2][0].get_segments()
+        assert [seg[1][1] - seg[0][1] for seg in segments] == pytest.approx(
+            [2 * np.std([0, step, 2 * step])] * 2)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["A->W", "D->W"]
     figure.savefig(tmp_path / "bars.png")
     assert (tmp_path / "bars.png").stat().st_size > 1000
+
+
+def test_benchmark_bars_take_a_dataframe_and_leave_out_failed_runs():
+    pandas = pytest.importorskip("pandas")
+    rows = [dict(row) for row in BENCHMARK_ROWS]
+    rows[0]["target_accuracy"] = np.nan  # sk_dann source-only, A->W, seed 0
+    with pytest.warns(UserWarning, match="1 of 24 rows have no finite 'target_accuracy'"):
+        ax = plot_benchmark(pandas.DataFrame(rows)).axes[0]
+    first = [c for c in ax.containers if isinstance(c, BarContainer)][0]
+    assert first[0].get_height() == pytest.approx(0.80 + 0.015)  # seeds 1 and 2
 
 
 def test_benchmark_bars_of_single_runs_have_no_error_bars():
@@ -242,6 +289,8 @@ def test_benchmark_bars_of_single_runs_have_no_error_bars():
 def test_benchmark_bars_say_which_key_is_missing():
     with pytest.raises(ValueError, match="empty"):
         plot_benchmark([])
+    with pytest.raises(ValueError, match="rows must be dicts"):
+        plot_benchmark([("A->W", 0.9)])
     with pytest.raises(ValueError, match=r"12 of 24 rows have no 'fit_s'"):
         plot_benchmark([dict(row, fit_s=1.0) if i % 2 else row
                         for i, row in enumerate(BENCHMARK_ROWS)], value="fit_s")
