@@ -24,6 +24,8 @@ labels are used only to print the accuracy.
 # %%
 # Four settings
 # -------------
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.preprocessing import StandardScaler
@@ -41,9 +43,10 @@ settings = {
     "lr=0.3": {"lr": 0.3},
 }
 rows = {}
-print(f"{'':<14} {'target':>8}  {'label loss':^31}  {'domain accuracy, epochs 21-40':^29}")
-print(f"{'':<14} {'accuracy':>8}  {'first':>8} {'top, 3-40':>12} {'last':>9}  "
-      f"{'lowest':>9} {'mean':>9} {'highest':>9}")
+print("Each fit's target accuracy, label loss and domain accuracy:")
+print(f"{'':14} {'target':>6} | {'label loss':^22} | {'domain acc., epochs 21-40':^25}")
+print(f"{'':14} {'acc.':>6} | {'first':>6} {'top 3-40':>8} {'last':>6} | "
+      f"{'lowest':>7} {'mean':>7} {'highest':>8}")
 for name, params in settings.items():
     model = make_da_pipeline(StandardScaler(), DANNClassifier(
         max_epochs=40, random_state=0, n_threads=1, **params))
@@ -52,19 +55,19 @@ for name, params in settings.items():
     history = model[-1].history_
     label_loss = np.array(history[:, "label_loss"])
     domain_acc = np.array(history[20:, "domain_acc"])
-    print(f"{name:<14} {accuracy:>8.3f}  {label_loss[0]:>8.3g} {label_loss[2:].max():>12.3g} "
-          f"{label_loss[-1]:>9.3g}  {domain_acc.min():>9.2f} {domain_acc.mean():>9.2f} "
-          f"{domain_acc.max():>9.2f}")
+    print(f"{name:14} {accuracy:>6.3f} | {label_loss[0]:>6.3g} "
+          f"{label_loss[2:].max():>8.3g} {label_loss[-1]:>6.2g} | "
+          f"{domain_acc.min():>7.2f} {domain_acc.mean():>7.2f} {domain_acc.max():>8.2f}")
     rows[name] = {f"{name}\ntarget accuracy {accuracy:.3f}": model}
 
 # %%
 # A still larger learning rate makes the loss infinite or NaN within a few
 # epochs; sk_dann stops such a fit and says what to change.
 try:
-    make_da_pipeline(StandardScaler(), DANNClassifier(lr=1.0, random_state=0, n_threads=1)).fit(
-        source.X, source.y, X_target=target.X)
+    too_fast = DANNClassifier(lr=1.0, random_state=0, n_threads=1)
+    make_da_pipeline(StandardScaler(), too_fast).fit(source.X, source.y, X_target=target.X)
 except DivergenceError as error:
-    print(f"lr=1: {error}")
+    print(textwrap.fill(f"lr=1: {error}", 76))
 
 # %%
 # What to look for
@@ -89,6 +92,7 @@ plt.show()
 # up smoothly.
 plot_histories(rows["defaults"])
 plt.show()
+# sphinx_gallery_thumbnail_number = 2
 
 # %%
 # **lambda_max=30: adversarial weight too large.** While lambda ramps up,

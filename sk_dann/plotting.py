@@ -238,8 +238,9 @@ def plot_selection_curves(cv_results, param, scorers=None, oracle=None, where=No
         more scorers (``scoring={"snd": ..., "entropy": ...}``).
     param : str
         The parameter on the x axis, as the search names it, e.g.
-        ``"dannclassifier__lambda_max"``. Candidates are drawn in grid order,
-        evenly spaced, so a grid starting at 0 needs no log axis.
+        ``"dannclassifier__lambda_max"``. Candidates are drawn evenly spaced
+        (so a grid starting at 0 needs no log axis), in increasing order of
+        numeric values, else in the search's order.
     scorers : list of str, default=None
         Which scores to draw; by default every ``mean_test_<name>``.
     oracle : sequence of float, default=None
@@ -258,12 +259,7 @@ def plot_selection_curves(cv_results, param, scorers=None, oracle=None, where=No
     params = results["params"]
     rows = _candidates_along(params, param, where or {})
     values = [params[i][param] for i in rows]
-    available = [key[len("mean_test_"):] for key in results if key.startswith("mean_test_")]
-    scorers = available if scorers is None else list(scorers)
-    missing = [name for name in scorers if name not in available]
-    if missing or not scorers:
-        raise ValueError(f"No scores for {missing or scorers} in cv_results; "
-                         f"it has {available}.")
+    scorers = _scorer_names(results, scorers)
     if oracle is not None:
         oracle = np.asarray(oracle, dtype=float)
         if oracle.shape != (len(params),):
@@ -298,6 +294,17 @@ def plot_selection_curves(cv_results, param, scorers=None, oracle=None, where=No
     return figure
 
 
+def _scorer_names(results, scorers):
+    """The scorers asked for (all by default), each checked to be in ``results``."""
+    available = [key[len("mean_test_"):] for key in results if key.startswith("mean_test_")]
+    scorers = available if scorers is None else list(scorers)
+    missing = [name for name in scorers if name not in available]
+    if missing or not scorers:
+        raise ValueError(f"No scores for {missing or scorers} in cv_results; "
+                         f"it has {available}.")
+    return scorers
+
+
 def _tick(value):
     """A parameter value as a tick label: 0.3, not 0.30000000000000004."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
@@ -330,12 +337,14 @@ def _draw_scorer(ax, results, name, rows, pick_label):
     ax.plot(x[pick], mean[pick], "*", markersize=13, color="tab:orange", label=pick_label)
     # scikit-learn's scores are higher-is-better: a loss or an entropy is
     # negated, so the axis names the score, not the quantity.
-    ax.set_ylabel(f"{name} score\n(higher is better)", fontsize=8)
+    what = "score" if name == "score" else f"{name} score"  # scoring=None names it "score"
+    ax.set_ylabel(f"{what}\n(higher is better)", fontsize=8)
 
 
 def _candidates_along(params, param, where):
     """Indices of the candidates that differ only in ``param`` once ``where``
-    holds the other parameters; a clear error when that is not a line."""
+    holds the other parameters, by increasing ``param`` where it is a number;
+    a clear error when they do not make a line."""
     names = sorted({key for candidate in params for key in candidate})
     if param not in names:
         raise ValueError(f"cv_results has no parameter {param!r}; it has {names}.")
@@ -357,6 +366,9 @@ def _candidates_along(params, param, where):
         raise ValueError(f"Several candidates share each value of {param!r} (the grid also "
                          f"varies {varying}): hold those at one value with "
                          f"where={{{varying[0]!r}: ...}}.")
+    if all(isinstance(value, (int, float, np.number))
+           and not isinstance(value, (bool, np.bool_)) for value in values):
+        rows = sorted(rows, key=lambda i: params[i][param])  # not a random search's order
     return rows
 
 

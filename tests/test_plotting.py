@@ -221,6 +221,16 @@ def test_selection_curves_say_what_is_wrong(arguments, message):
         plot_selection_curves(results, **arguments)
 
 
+def test_selection_curves_of_a_random_search_go_in_increasing_order():
+    results = {"params": [{"dann__lambda_max": value} for value in (1.0, 0.0, 0.3)],
+               "split0_test_score": [0.7, 0.5, 0.9], "split1_test_score": [0.7, 0.5, 0.9],
+               "mean_test_score": [0.7, 0.5, 0.9]}
+    ax = plot_selection_curves(results, "dann__lambda_max").axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.3", "1"]
+    assert list(ax.lines[0].get_ydata()) == [0.5, 0.9, 0.7]
+    assert ax.get_ylabel() == "score\n(higher is better)"  # scoring=None's one score
+
+
 def test_selection_curves_refuse_a_search_that_drew_one_value_twice():
     results = {"params": [{"dann__lambda_max": 0.3}, {"dann__lambda_max": 0.3}],
                "mean_test_snd": [1.0, 1.1]}
