@@ -17,8 +17,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5"]
+exclude_patterns = ["_build"]
 autodoc_default_options = {}
 autodoc_member_order = "bysource"
 autosummary_generate = False
@@ -27,7 +26,6 @@ napoleon_google_docstring = False
 napoleon_use_rtype = False
 myst_heading_anchors = 3
 html_theme = "pydata_sphinx_theme"
-html_static_path = ["_static"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

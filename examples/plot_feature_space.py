@@ -32,13 +32,13 @@ from sk_dann.datasets import load_office_caltech
 from sk_dann.plotting import plot_feature_space
 
 source, target = load_office_caltech("amazon"), load_office_caltech("webcam")
-models = {}
+models, accuracies = {}, {}
 for name, lambda_max in [("source-only", 0.0), ("DANN", 0.3)]:
     model = make_da_pipeline(StandardScaler(), DANNClassifier(
         lambda_max=lambda_max, max_epochs=50, random_state=0, n_threads=1))
     models[name] = model.fit(source.X, source.y, X_target=target.X)
-    accuracy = np.mean(model.predict(target.X) == target.y)
-    print(f"{name:<12} target accuracy {accuracy:.3f}")
+    accuracies[name] = np.mean(model.predict(target.X) == target.y)
+    print(f"{name:<12} target accuracy {accuracies[name]:.3f}")
 
 # %%
 # The learned features, before and after adaptation
@@ -46,8 +46,7 @@ for name, lambda_max in [("source-only", 0.0), ("DANN", 0.3)]:
 names = np.array(source.target_names)
 figure = plot_feature_space(
     list(models.values()), source.X, target.X, method="tsne",
-    names=[f"{name}: target accuracy {np.mean(m.predict(target.X) == target.y):.3f}"
-           for name, m in models.items()],
+    names=[f"{name}: target accuracy {accuracies[name]:.3f}" for name in models],
     y_source=names[source.y], y_target=names[target.y])
 
 plt.show()

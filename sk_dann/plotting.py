@@ -226,10 +226,10 @@ def plot_selection_curves(cv_results, param, scorers=None, oracle=None, where=No
     folds), and a star on the candidate with the best mean (among those
     drawn, when ``where`` holds other parameters). Scores are scikit-learn's,
     higher is better: a scorer of a loss or an entropy shows it negated.
-    A NaN score (a failed fold) is skipped. With ``oracle``, a first panel draws the target accuracy
-    of each candidate and a dotted line marks its best in every panel: a
-    reference for judging the scorers, which a user without target labels
-    does not have.
+    A NaN score (a failed fold) is skipped. With ``oracle``, a first panel
+    draws the target accuracy of each candidate and a dotted line marks its
+    best in every panel: a reference for judging the scorers, which a user
+    without target labels does not have.
 
     Parameters
     ----------
@@ -305,11 +305,15 @@ def _scorer_names(results, scorers):
     return scorers
 
 
+def _is_number(value):
+    """A real number, and not a boolean (which Python counts as an int)."""
+    return (isinstance(value, (int, float, np.number))
+            and not isinstance(value, (bool, np.bool_)))
+
+
 def _tick(value):
     """A parameter value as a tick label: 0.3, not 0.30000000000000004."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        return str(value)
-    return f"{value:g}"
+    return f"{value:g}" if _is_number(value) else str(value)
 
 
 def _best(scores, what):
@@ -366,8 +370,7 @@ def _candidates_along(params, param, where):
         raise ValueError(f"Several candidates share each value of {param!r} (the grid also "
                          f"varies {varying}): hold those at one value with "
                          f"where={{{varying[0]!r}: ...}}.")
-    if all(isinstance(value, (int, float, np.number))
-           and not isinstance(value, (bool, np.bool_)) for value in values):
+    if all(map(_is_number, values)):
         rows = sorted(rows, key=lambda i: params[i][param])  # not a random search's order
     return rows
 
@@ -424,22 +427,21 @@ def plot_benchmark(rows, value="target_accuracy", by="pair", group=("library", "
         if lacking:
             raise ValueError(f"{lacking} of {len(rows)} rows have no {key!r}; "
                              f"the first has {sorted(rows[0])}.")
-    missing = sum(not np.isfinite(float(row[value])) for row in rows)
-    if missing:  # a failed run: left out of its bar's mean, and said so
-        warnings.warn(f"{missing} of {len(rows)} rows have no finite {value!r}; "
-                      "their bars average the others.", stacklevel=2)
     columns = list(dict.fromkeys(row[by] for row in rows))
     bars = list(dict.fromkeys(tuple(row[key] for key in group) for row in rows))
+    finite = [row for row in rows if np.isfinite(float(row[value]))]
+    if len(finite) < len(rows):  # a failed run: left out of its bar's mean, and said so
+        warnings.warn(f"{len(rows) - len(finite)} of {len(rows)} rows have no finite "
+                      f"{value!r}; their bars average the others.", stacklevel=2)
     own_figure = ax is None
     if own_figure:
         _, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(columns) * max(1, len(bars)) / 2),
                                       3.4))
     width = 0.8 / len(bars)
     for j, bar in enumerate(bars):
-        numbers = [[row[value] for row in rows
+        numbers = [[row[value] for row in finite
                     if row[by] == column and tuple(row[key] for key in group) == bar]
                    for column in columns]
-        numbers = [[number for number in n if np.isfinite(number)] for n in numbers]
         means = [np.mean(n) if n else np.nan for n in numbers]
         # An error bar only where there is a spread to show: one run per bar
         # (a timing run, say) gets none rather than a bar of zero height.

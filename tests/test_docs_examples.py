@@ -1,6 +1,7 @@
 """README's quickstart and the examples run as written."""
-import re
+import importlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_readme_quickstart_runs(capsys):
+def readme_quickstart():
+    """The code block under README's "## Quickstart"."""
     readme = (ROOT / "README.md").read_text()
-    code = re.search(r"## Quickstart\s+```python\n(.*?)```", readme, re.S).group(1)
+    return re.search(r"## Quickstart\s+```python\n(.*?)```", readme, re.S).group(1)
+
+
+def docs_module(name):
+    """A helper script of docs/ (not a package), imported as a module."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+
+
+def test_readme_quickstart_runs(capsys):
+    code = readme_quickstart()
     exec(compile(code, "README.md", "exec"), {})
     accuracy = float(capsys.readouterr().out.strip().splitlines()[-1])
     assert 0.8 < accuracy <= 1.0
@@ -56,19 +71,13 @@ def test_main_job_prints_target_accuracy_table(capsys):
 
 
 def test_user_guide_bad_input_table_is_what_the_code_does():
-    sys.path.insert(0, str(ROOT / "docs"))
-    try:
-        from bad_input_table import table
-    finally:
-        sys.path.remove(str(ROOT / "docs"))
-    assert table() in (ROOT / "docs" / "user_guide.md").read_text()
+    assert docs_module("bad_input_table").table() in (ROOT / "docs" / "user_guide.md").read_text()
 
 
 def test_landing_page_shows_the_readme_figure_and_quickstart():
     readme = (ROOT / "README.md").read_text()
     index = (ROOT / "docs" / "index.md").read_text()
-    quickstart = re.search(r"## Quickstart\s+```python\n(.*?)```", readme, re.S).group(1)
-    assert f"```python\n{quickstart}```" in index  # the code README's test runs
+    assert f"```python\n{readme_quickstart()}```" in index  # the code README's test runs
     assert "](docs/_static/feature_space.png)" in readme
     assert "```{figure} _static/feature_space.png" in index
     assert (ROOT / "docs" / "_static" / "feature_space.png").stat().st_size > 10_000
@@ -76,17 +85,8 @@ def test_landing_page_shows_the_readme_figure_and_quickstart():
     assert index.index("feature_space.png") < index.index("## ")
 
 
-def check_images_module():
-    sys.path.insert(0, str(ROOT / "docs"))
-    try:
-        import check_images
-    finally:
-        sys.path.remove(str(ROOT / "docs"))
-    return check_images
-
-
 def test_image_check_finds_a_missing_image_and_passes_present_ones(tmp_path, capsys):
-    check_images = check_images_module()
+    check_images = docs_module("check_images")
     (tmp_path / "_images").mkdir()
     (tmp_path / "_images" / "a b.png").write_bytes(b"png")
     (tmp_path / "gallery").mkdir()
@@ -113,16 +113,12 @@ def test_image_check_finds_a_missing_image_and_passes_present_ones(tmp_path, cap
 
 
 def test_image_check_says_when_there_is_no_site(tmp_path, capsys):
-    assert check_images_module().main([str(tmp_path / "nowhere")]) == 2
+    assert docs_module("check_images").main([str(tmp_path / "nowhere")]) == 2
     assert "make docs" in capsys.readouterr().out
 
 
 def test_screenshots_never_write_into_a_folder_holding_other_files(tmp_path):
-    sys.path.insert(0, str(ROOT / "docs"))
-    try:
-        import screenshots
-    finally:
-        sys.path.remove(str(ROOT / "docs"))
+    screenshots = docs_module("screenshots")
     screenshots.check_output_folder(tmp_path / "new")  # a new folder: fine
     (tmp_path / "landing.png").write_bytes(b"an earlier run's")
     screenshots.check_output_folder(tmp_path)  # only its own screenshots: replaced
